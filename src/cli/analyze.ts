@@ -1,0 +1,155 @@
+import cliProgress from 'cli-progress';
+import { NotACaptureError } from '../capture/types.js';
+import { type AnalysisOutcome, analyzeCapture } from '../engine/analyze.js';
+import { classifyAssets } from '../inventory/classify.js';
+import type { InventoryRepository } from '../store/repository.js';
+import { openStore } from '../store/open.js';
+import { fmtBytes, fmtInt, safe } from './format.js';
+import { summarizeAsset } from './inventory-view.js';
+
+export interface AnalyzeCommandOptions {
+  db: string;
+  quiet?: boolean;
+  progress?: boolean;
+  statsJson?: boolean;
+}
+
+type Out = (line: string) => void;
+
+/**
+ * `plantwarden analyze <capture...>`: analyse each capture, merge it into the inventory, then
+ * re-classify every asset from the merged evidence and print a summary. Exit code 1 only when
+ * nothing at all could be read.
+ */
+export async function analyzeCommand(paths: string[], opts: AnalyzeCommandOptions, out: Out = console.log): Promise<number> {
+  const store = await openStore(opts.db);
+  const t0 = process.hrtime.bigint();
+  let readable = 0;
+  let totalPackets = 0;
+  let totalBytes = 0;
+  try {
+    for (const path of paths) {
+      const outcome = await analyzeOne(path, opts);
+      if (typeof outcome === 'string') {
+        process.stderr.write(`plantwarden: ${outcome}\n`);
+        continue;
+      }
+      totalPackets += outcome.capture.packets;
+      totalBytes += outcome.capture.bytes;
+      if (outcome.capture.packets > 0 || !outcome.capture.stop) readable++;
+      const merged = await store.mergeSnapshot(outcome.snapshot);
+      if (!opts.quiet) printCaptureSummary(outcome, merged, out);
+    }
+    if (readable === 0) return 1;
+    await reclassify(store);
+    if (!opts.quiet) await printInventorySummary(store, opts.db, out);
+  } finally {
+    await store.close();
+  }
+  if (opts.statsJson) {
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    out(
+      JSON.stringify({
+        packets: totalPackets,
+        bytes: totalBytes,
+        seconds,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      }),
+    );
+  }
+  return 0;
+}
+
+async function analyzeOne(path: string, opts: AnalyzeCommandOptions): Promise<AnalysisOutcome | string> {
+  const showBar = opts.progress !== false && !opts.quiet && process.stderr.isTTY === true;
+  let bar: cliProgress.SingleBar | null = null;
+  const started = Date.now();
+  try {
+    return await analyzeCapture(path, {
+      ...(showBar
+        ? {
+            onProgress: (p) => {
+              const secs = Math.max((Date.now() - started) / 1000, 0.001);
+              const payload = { packets: fmtInt(p.packets), pps: fmtInt(p.packets / secs), read: fmtBytes(p.bytesRead) };
+              if (!bar) {
+                bar = new cliProgress.SingleBar(
+                  {
+                    stream: process.stderr,
+                    format:
+                      p.totalBytes !== null
+                        ? ' {bar} {percentage}% | {read} | {packets} packets | {pps} packets/s'
+                        : ' {read} | {packets} packets | {pps} packets/s',
+                    hideCursor: true,
+                    clearOnComplete: true,
+                  },
+                  cliProgress.Presets.shades_classic,
+                );
+                bar.start(p.totalBytes ?? 1, 0, payload);
+              }
+              bar.update(p.totalBytes !== null ? p.bytesRead : 0, payload);
+            },
+          }
+        : {}),
+    });
+  } catch (err) {
+    if (err instanceof NotACaptureError) return `${path}: ${err.message}`;
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    (bar as cliProgress.SingleBar | null)?.stop();
+  }
+}
+
+export async function reclassify(store: InventoryRepository): Promise<void> {
+  const [assets, links] = await Promise.all([store.listAssets(), store.listLinks()]);
+  const cls = classifyAssets(assets, links);
+  await store.setClassifications([...cls].map(([key, classification]) => ({ key, classification })));
+}
+
+function printCaptureSummary(o: AnalysisOutcome, merged: boolean, out: Out): void {
+  const c = o.capture;
+  const pps = o.seconds > 0 ? c.packets / o.seconds : 0;
+  const mbs = o.seconds > 0 ? c.bytes / 1e6 / o.seconds : 0;
+  out(
+    `${safe(o.source)}: ${c.format ?? 'unknown'}${c.gzip ? ' (gzip)' : ''}, ${fmtInt(c.packets)} packets, ` +
+      `${fmtBytes(c.bytes)}, ${fmtInt(o.flows)} flows in ${o.seconds.toFixed(2)} s ` +
+      `(${fmtInt(pps)} packets/s, ${mbs.toFixed(0)} MB/s)`,
+  );
+  if (!merged) out('  already analysed into this database: not merged again');
+  if (c.stop) out(`  stopped early at byte ${fmtInt(c.stop.offset)}: ${c.stop.reason}`);
+  const skipped: string[] = [];
+  for (const [name, n] of Object.entries(o.skippedLinkTypes)) skipped.push(`${fmtInt(n)} packets of link type ${name}`);
+  for (const [name, n] of Object.entries(c.skippedBlocks)) skipped.push(`${fmtInt(n)} pcapng ${name} block(s)`);
+  if (o.counts.undecoded > 0) skipped.push(`${fmtInt(o.counts.undecoded)} packets not decodable`);
+  if (skipped.length) out(`  skipped: ${skipped.join('; ')}`);
+  if (c.truncatedPackets > 0) out(`  ${fmtInt(c.truncatedPackets)} packets cut short by the capture's snaplen`);
+  const protos = Object.entries(o.protocols)
+    .slice(0, 12)
+    .map(([name, p]) => `${name}${p.dissected ? '' : '*'} ${fmtInt(p.packets)}`);
+  if (protos.length) out(`  protocols (packets; * = named by port only): ${protos.join(', ')}`);
+  const anomalies = new Map<string, number>();
+  for (const a of o.snapshot.anomalies) anomalies.set(a.code, (anomalies.get(a.code) ?? 0) + a.count);
+  if (anomalies.size) {
+    const top = [...anomalies].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    out(`  anomalies: ${top.map(([code, n]) => `${code} ${fmtInt(n)}`).join(', ')}`);
+  }
+}
+
+async function printInventorySummary(store: InventoryRepository, db: string, out: Out): Promise<void> {
+  const assets = await store.listAssets();
+  const byRole = new Map<string, number>();
+  const byVendor = new Map<string, number>();
+  for (const a of assets) {
+    byRole.set(a.classification.role, (byRole.get(a.classification.role) ?? 0) + 1);
+    const v = summarizeAsset(a).vendor || 'unknown vendor';
+    byVendor.set(v, (byVendor.get(v) ?? 0) + 1);
+  }
+  out(`Inventory in ${safe(db)}: ${fmtInt(assets.length)} assets`);
+  out(`  by role: ${[...byRole].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  out(
+    `  by vendor: ${[...byVendor]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([k, n]) => `${safe(k)} ${n}`)
+      .join(', ')}`,
+  );
+}

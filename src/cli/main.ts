@@ -1,0 +1,80 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { defaultDbPath } from '../store/open.js';
+import { analyzeCommand } from './analyze.js';
+import { assetCommand, assetsCommand } from './assets.js';
+import { demoCommand } from './demo.js';
+
+const VERSION = '0.1.0';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0 || n > 1e9) throw new InvalidArgumentError('expected a whole number above 0');
+  return n;
+}
+
+/** Runs the CLI; resolves to the exit code. Errors print one clear line, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name('plantwarden')
+    .description('Passive asset inventory and security monitoring for industrial networks')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  const dbOption = (c: Command) => c.option('--db <file>', 'database file (or postgres:// URL)', defaultDbPath());
+
+  dbOption(
+    program
+      .command('analyze')
+      .description('analyse capture files (pcap, pcapng, gzip-compressed; - for standard input) into the inventory')
+      .argument('<capture...>', 'capture files')
+      .option('-q, --quiet', 'print nothing but errors')
+      .option('--no-progress', 'no progress bar')
+      .option('--stats-json', 'print a JSON line with packets, bytes, seconds and peak memory at the end'),
+  ).action(async (captures: string[], o) => {
+    code = await analyzeCommand(captures, { db: o.db, quiet: o.quiet, progress: o.progress, statsJson: o.statsJson });
+  });
+
+  dbOption(
+    program
+      .command('assets')
+      .description('list the asset inventory')
+      .option('--json', 'JSON output')
+      .option('--csv', 'CSV output'),
+  ).action(async (o) => {
+    code = await assetsCommand({ db: o.db, json: o.json, csv: o.csv });
+  });
+
+  dbOption(
+    program
+      .command('asset')
+      .description('show one asset with every fact and its evidence')
+      .argument('<ip|mac|key>', 'an IP address, a MAC address or an asset key')
+      .option('--json', 'JSON output'),
+  ).action(async (query: string, o) => {
+    code = await assetCommand(query, { db: o.db, json: o.json });
+  });
+
+  program
+    .command('demo')
+    .description("generate the demo factory's traffic, analyse it and show the inventory")
+    .option('--out <file>', 'where to write the demo capture', 'plantwarden-demo.pcap')
+    .option('--db <file>', 'database for the demo (recreated)', 'plantwarden-demo.db')
+    .option('--packets <n>', 'packets to generate', positiveInt, 20_000)
+    .action(async (o) => {
+      code = await demoCommand({ out: o.out, db: o.db, packets: o.packets });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit with 0; usage errors were already printed by commander.
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    process.stderr.write(`plantwarden: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  return code;
+}
