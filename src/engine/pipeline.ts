@@ -5,7 +5,7 @@ import { IpProto, Layer, PacketInfo, TcpFlag } from '../decode/packet-info.js';
 import { TcpStream } from '../decode/tcp-reassembly.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import type { DissectorRegistry } from '../dissectors/registry.js';
-import { type Endpoint, InventoryBuilder, Precedence } from '../inventory/builder.js';
+import { InventoryBuilder, Precedence } from '../inventory/builder.js';
 import type { Direction, Observation } from '../observations/observation.js';
 import { ip4ToString, ip6ToString } from '../util/net.js';
 import { etherTypeName, isKnownServerPort, tcpServiceName, udpServiceName } from './services.js';
@@ -54,8 +54,6 @@ class FlowApp implements DissectContext {
   streams: [TcpStream | null, TcpStream | null] = [null, null];
   /** Transactions on this flow: function name -> op class and count. */
   ops: Map<string, { op: string; n: number }> | null = null;
-  client: Endpoint | null;
-  server: Endpoint | null;
   dead = false;
 
   constructor(
@@ -63,13 +61,9 @@ class FlowApp implements DissectContext {
     readonly raw: Flow,
     info: FlowInfo,
     protocol: string | null,
-    client: Endpoint | null,
-    server: Endpoint | null,
   ) {
     this.flow = info;
     this.protocol = protocol;
-    this.client = client;
-    this.server = server;
   }
 
   attach(d: Dissector): void {
@@ -239,7 +233,6 @@ export class Pipeline implements PacketSink {
     this.counts.flows++;
     const isTcp = flow.proto === IpProto.TCP;
     const isUdp = flow.proto === IpProto.UDP;
-    const [client, server] = this.inventory.flowEndpoints(flow);
     let protocol: string | null = null;
     let d: Dissector | undefined;
     if (isTcp) {
@@ -262,7 +255,7 @@ export class Pipeline implements PacketSink {
       serverMac: flow.serverMac,
       vlan: flow.vlan,
     };
-    const app = new FlowApp(this, flow, info, protocol, client, server);
+    const app = new FlowApp(this, flow, info, protocol);
     if (d) app.attach(d);
     else if ((isTcp && this.registry.tcpProbers.length) || (isUdp && this.registry.udpProbers.length)) {
       app.probesLeft = PROBE_PACKETS * 2;
@@ -314,7 +307,8 @@ export class Pipeline implements PacketSink {
       ops = new Map();
       for (const [fn, v] of app.ops) ops.set(`${v.op}:${fn}`, v.n);
     }
-    this.inventory.flowEnded(flow, app.client, app.server, app.protocol, ops);
+    const [client, server] = this.inventory.flowEndpoints(flow);
+    this.inventory.flowEnded(flow, client, server, app.protocol, ops);
     this.countProtocol(app.protocol, flow.pkts0 + flow.pkts1, flow.bytes0 + flow.bytes1, app.dissected, 1);
     flow.app = null;
   }
@@ -356,8 +350,8 @@ export class Pipeline implements PacketSink {
         break;
       }
       case 'anomaly': {
-        const ep = obs.dir === 1 ? app.server : obs.dir === 0 ? app.client : null;
-        this.inventory.anomaly(obs.code, obs.protocol, ep, obs.ts, obs.detail);
+        const ip = obs.dir === 1 ? app.flow.serverIp : obs.dir === 0 ? app.flow.clientIp : null;
+        this.inventory.anomaly(obs.code, obs.protocol, ip, obs.ts, obs.detail);
         break;
       }
     }

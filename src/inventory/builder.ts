@@ -86,7 +86,8 @@ interface LinkAgg {
 interface AnomalyAgg {
   code: string;
   protocol: string;
-  ep: Endpoint | null;
+  /** IP of the sender of the offending bytes, when known. */
+  ip: string | null;
   count: number;
   firstUs: number;
   lastUs: number;
@@ -157,11 +158,15 @@ export class InventoryBuilder {
     };
   }
 
-  /** Both endpoints of a flow (either may be null for group addresses). */
+  /**
+   * Both endpoints of an ended flow. A side that never sent a packet is not evidence that a
+   * device exists (scans of empty addresses, broadcasts, multicast groups): it gets no endpoint.
+   * MACs are those each side used as L2 source.
+   */
   flowEndpoints(flow: Flow): [Endpoint | null, Endpoint | null] {
     return [
-      this.endpoint(flow.clientMac, flow.clientIp, flow.firstUs, flow.vlan),
-      this.endpoint(flow.serverMac, flow.serverIp, flow.firstUs, flow.vlan),
+      flow.pkts0 > 0 ? this.endpoint(flow.clientMac, flow.clientIp, flow.firstUs, flow.vlan) : null,
+      flow.pkts1 > 0 ? this.endpoint(flow.serverMac, flow.serverIp, flow.firstUs, flow.vlan) : null,
     ];
   }
 
@@ -311,15 +316,15 @@ export class InventoryBuilder {
     }
   }
 
-  anomaly(code: string, protocol: string, ep: Endpoint | null, tsUs: number, detail: string, count = 1): void {
-    const key = `${protocol}\u0000${code}\u0000${ep ? ep.id : 0}`;
+  anomaly(code: string, protocol: string, ip: string | null, tsUs: number, detail: string, count = 1): void {
+    const key = `${protocol}\u0000${code}\u0000${ip ?? ''}`;
     const a = this.anomalies.get(key);
     if (a) {
       a.count += count;
       if (tsUs < a.firstUs) a.firstUs = tsUs;
       if (tsUs > a.lastUs) a.lastUs = tsUs;
     } else {
-      this.anomalies.set(key, { code, protocol, ep, count, firstUs: tsUs, lastUs: tsUs, example: detail });
+      this.anomalies.set(key, { code, protocol, ip, count, firstUs: tsUs, lastUs: tsUs, example: detail });
     }
   }
 
@@ -467,7 +472,7 @@ export class InventoryBuilder {
     const anomalies: AnomalyRecord[] = [];
     const anMerge = new Map<string, AnomalyRecord>();
     for (const a of this.anomalies.values()) {
-      const assetKey = a.ep ? keyOf(a.ep) : null;
+      const assetKey = a.ip ? (ipOwner.get(a.ip) ?? (assets.has(`ip:${a.ip}`) ? `ip:${a.ip}` : null)) : null;
       const key = `${a.protocol}|${a.code}|${assetKey ?? ''}`;
       const cur = anMerge.get(key);
       if (cur) {
