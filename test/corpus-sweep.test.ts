@@ -61,7 +61,8 @@ test('corpus sweep: every capture analyses without crash or hang', { timeout: 60
     packets += outcome.capture.packets;
     flows += outcome.flows;
     if (outcome.capture.stop) stopped++;
-    for (const [k, n] of Object.entries(outcome.skippedLinkTypes)) skippedLinkTypes.set(k, (skippedLinkTypes.get(k) ?? 0) + n);
+    for (const [k, n] of Object.entries(outcome.skippedLinkTypes))
+      skippedLinkTypes.set(k, (skippedLinkTypes.get(k) ?? 0) + n);
     for (const [k, p] of Object.entries(outcome.protocols)) {
       if (p.dissected) protocols.set(k, (protocols.get(k) ?? 0) + p.packets);
     }

@@ -2,8 +2,8 @@ import cliProgress from 'cli-progress';
 import { NotACaptureError } from '../capture/types.js';
 import { type AnalysisOutcome, analyzeCapture } from '../engine/analyze.js';
 import { classifyAssets } from '../inventory/classify.js';
-import type { InventoryRepository } from '../store/repository.js';
 import { openStore } from '../store/open.js';
+import type { InventoryRepository } from '../store/repository.js';
 import { fmtBytes, fmtInt, safe } from './format.js';
 import { summarizeAsset } from './inventory-view.js';
 
@@ -21,7 +21,11 @@ type Out = (line: string) => void;
  * re-classify every asset from the merged evidence and print a summary. Exit code 1 only when
  * nothing at all could be read.
  */
-export async function analyzeCommand(paths: string[], opts: AnalyzeCommandOptions, out: Out = console.log): Promise<number> {
+export async function analyzeCommand(
+  paths: string[],
+  opts: AnalyzeCommandOptions,
+  out: Out = console.log,
+): Promise<number> {
   const store = await openStore(opts.db);
   const t0 = process.hrtime.bigint();
   let readable = 0;
@@ -70,7 +74,11 @@ async function analyzeOne(path: string, opts: AnalyzeCommandOptions): Promise<An
         ? {
             onProgress: (p) => {
               const secs = Math.max((Date.now() - started) / 1000, 0.001);
-              const payload = { packets: fmtInt(p.packets), pps: fmtInt(p.packets / secs), read: fmtBytes(p.bytesRead) };
+              const payload = {
+                packets: fmtInt(p.packets),
+                pps: fmtInt(p.packets / secs),
+                read: fmtBytes(p.bytesRead),
+              };
               if (!bar) {
                 bar = new cliProgress.SingleBar(
                   {
@@ -144,7 +152,12 @@ async function printInventorySummary(store: InventoryRepository, db: string, out
     byVendor.set(v, (byVendor.get(v) ?? 0) + 1);
   }
   out(`Inventory in ${safe(db)}: ${fmtInt(assets.length)} assets`);
-  out(`  by role: ${[...byRole].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  out(
+    `  by role: ${[...byRole]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   out(
     `  by vendor: ${[...byVendor]
       .sort((a, b) => b[1] - a[1])

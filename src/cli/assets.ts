@@ -6,7 +6,10 @@ import { sortAssets, summarizeAsset } from './inventory-view.js';
 type Out = (line: string) => void;
 
 /** `plantwarden assets [--json|--csv]`: the inventory, one asset a row. */
-export async function assetsCommand(opts: { db: string; json?: boolean; csv?: boolean }, out: Out = console.log): Promise<number> {
+export async function assetsCommand(
+  opts: { db: string; json?: boolean; csv?: boolean },
+  out: Out = console.log,
+): Promise<number> {
   const store = await openStore(opts.db);
   try {
     const assets = sortAssets(await store.listAssets());
@@ -15,11 +18,37 @@ export async function assetsCommand(opts: { db: string; json?: boolean; csv?: bo
       return 0;
     }
     if (opts.csv) {
-      out(csvRow(['key', 'ips', 'mac', 'vendor', 'model', 'firmware', 'name', 'role', 'vlans', 'first_seen', 'last_seen']));
+      out(
+        csvRow([
+          'key',
+          'ips',
+          'mac',
+          'vendor',
+          'model',
+          'firmware',
+          'name',
+          'role',
+          'vlans',
+          'first_seen',
+          'last_seen',
+        ]),
+      );
       for (const a of assets) {
         const s = summarizeAsset(a);
         out(
-          csvRow([s.key, s.ips, s.mac, s.vendor, s.model, s.firmware, s.name, s.role, s.vlans, fmtTime(s.firstSeenUs), fmtTime(s.lastSeenUs)]),
+          csvRow([
+            s.key,
+            s.ips,
+            s.mac,
+            s.vendor,
+            s.model,
+            s.firmware,
+            s.name,
+            s.role,
+            s.vlans,
+            fmtTime(s.firstSeenUs),
+            fmtTime(s.lastSeenUs),
+          ]),
         );
       }
       return 0;
@@ -41,14 +70,27 @@ export function renderAssetTable(assets: AssetRecord[]): string {
     ['ROLE', 'IP', 'MAC', 'VENDOR', 'MODEL', 'FIRMWARE', 'VLAN', 'LAST SEEN'],
     assets.map((a) => {
       const s = summarizeAsset(a);
-      return [s.role, s.ips || '-', s.mac || '-', s.vendor || '-', s.model || '-', s.firmware || '-', s.vlans || '-', fmtTime(s.lastSeenUs)];
+      return [
+        s.role,
+        s.ips || '-',
+        s.mac || '-',
+        s.vendor || '-',
+        s.model || '-',
+        s.firmware || '-',
+        s.vlans || '-',
+        fmtTime(s.lastSeenUs),
+      ];
     }),
     32,
   );
 }
 
 /** `plantwarden asset <ip|mac|key>`: every fact with its evidence, roles, links and anomalies. */
-export async function assetCommand(query: string, opts: { db: string; json?: boolean }, out: Out = console.log): Promise<number> {
+export async function assetCommand(
+  query: string,
+  opts: { db: string; json?: boolean },
+  out: Out = console.log,
+): Promise<number> {
   const store = await openStore(opts.db);
   try {
     const a = await store.findAsset(query);
@@ -73,11 +115,22 @@ export async function assetCommand(query: string, opts: { db: string; json?: boo
     for (const r of a.classification.reasons) out(`    - ${safe(r)}`);
     out('');
     out('Identity facts (highest precedence first)');
-    const facts = [...a.facts].sort((x, y) => (x.field < y.field ? -1 : x.field > y.field ? 1 : y.precedence - x.precedence));
+    const facts = [...a.facts].sort((x, y) =>
+      x.field < y.field ? -1 : x.field > y.field ? 1 : y.precedence - x.precedence,
+    );
     out(
       table(
         ['FIELD', 'VALUE', 'PROTOCOL', 'SOURCE', 'PREC', 'COUNT', 'FIRST SEEN', 'LAST SEEN'],
-        facts.map((f) => [f.field, f.value, f.protocol, f.source, String(f.precedence), fmtInt(f.count), fmtTime(f.firstSeenUs), fmtTime(f.lastSeenUs)]),
+        facts.map((f) => [
+          f.field,
+          f.value,
+          f.protocol,
+          f.source,
+          String(f.precedence),
+          fmtInt(f.count),
+          fmtTime(f.firstSeenUs),
+          fmtTime(f.lastSeenUs),
+        ]),
         48,
       ),
     );
@@ -86,7 +139,16 @@ export async function assetCommand(query: string, opts: { db: string; json?: boo
     out(
       table(
         ['PROTOCOL', 'ROLE', 'TRANSPORT', 'PORT', 'PEERS', 'FLOWS', 'FIRST SEEN', 'LAST SEEN'],
-        a.roles.map((r) => [r.protocol, r.role, r.transport, String(r.port), fmtInt(r.peers), fmtInt(r.flows), fmtTime(r.firstSeenUs), fmtTime(r.lastSeenUs)]),
+        a.roles.map((r) => [
+          r.protocol,
+          r.role,
+          r.transport,
+          String(r.port),
+          fmtInt(r.peers),
+          fmtInt(r.flows),
+          fmtTime(r.firstSeenUs),
+          fmtTime(r.lastSeenUs),
+        ]),
       ),
     );
     out('');
@@ -101,7 +163,16 @@ export async function assetCommand(query: string, opts: { db: string; json?: boo
             .slice(0, 4)
             .map(([k, n]) => `${k.slice(k.indexOf(':') + 1)} ${n}`)
             .join(', ');
-          return [outgoing ? '->' : '<-', outgoing ? l.serverKey : l.clientKey, l.protocol, `${l.transport}/${l.port}`, fmtInt(l.flows), fmtInt(l.packets), fmtInt(l.bytes), ops || '-'];
+          return [
+            outgoing ? '->' : '<-',
+            outgoing ? l.serverKey : l.clientKey,
+            l.protocol,
+            `${l.transport}/${l.port}`,
+            fmtInt(l.flows),
+            fmtInt(l.packets),
+            fmtInt(l.bytes),
+            ops || '-',
+          ];
         }),
         60,
       ),

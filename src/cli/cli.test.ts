@@ -100,10 +100,14 @@ test('standard input and --stats-json through the real binary entry', async (t) 
   if (!hasCorpus) return t.skip('no corpus');
   const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
   const script = `import(${JSON.stringify(mainJs)}).then(m => m.main(process.argv)).then(c => { process.exitCode = c; })`;
-  const r = spawnSync(process.execPath, ['-e', script, 'plantwarden', 'analyze', '-', '--db', join(dir, 's.db'), '--stats-json'], {
-    input: readFileSync(MODBUS),
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['-e', script, 'plantwarden', 'analyze', '-', '--db', join(dir, 's.db'), '--stats-json'],
+    {
+      input: readFileSync(MODBUS),
+      encoding: 'utf8',
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const last = r.stdout.trim().split('\n').pop() ?? '';
   const stats = JSON.parse(last) as { packets: number; bytes: number; seconds: number; maxRssBytes: number };

@@ -18,7 +18,10 @@ export function fmtBytes(n: number): string {
 
 export function fmtTime(us: number): string {
   if (!us) return '-';
-  return new Date(Math.floor(us / 1000)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(Math.floor(us / 1000))
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** A plain text table: header row, rule, rows; columns padded to the widest cell (capped). */

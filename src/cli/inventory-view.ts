@@ -38,7 +38,15 @@ export function summarizeAsset(a: AssetRecord): AssetSummary {
 }
 
 /** Roles in the order a control-room reader scans them. */
-export const ROLE_ORDER = ['plc', 'hmi', 'engineering-workstation', 'historian', 'network-device', 'it-host', 'unknown'];
+export const ROLE_ORDER = [
+  'plc',
+  'hmi',
+  'engineering-workstation',
+  'historian',
+  'network-device',
+  'it-host',
+  'unknown',
+];
 
 export function sortAssets(assets: AssetRecord[]): AssetRecord[] {
   return [...assets].sort((a, b) => {

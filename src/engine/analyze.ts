@@ -42,7 +42,10 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const onProgress = opts.onProgress;
   const capture = await readCapture(path, pipeline, {
     ...(onProgress
-      ? { onProgress: (p: { bytesRead: number; totalBytes: number | null }) => onProgress({ ...p, packets: pipeline.counts.packets }) }
+      ? {
+          onProgress: (p: { bytesRead: number; totalBytes: number | null }) =>
+            onProgress({ ...p, packets: pipeline.counts.packets }),
+        }
       : {}),
   });
   pipeline.finish();
@@ -57,14 +60,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const source = path === '-' ? 'stdin' : basename(path);
   const id = createHash('sha256')
     .update(
-      [
-        capture.format,
-        capture.bytes,
-        capture.packets,
-        pipeline.firstUs,
-        pipeline.lastUs,
-        pipeline.digest,
-      ].join('|'),
+      [capture.format, capture.bytes, capture.packets, pipeline.firstUs, pipeline.lastUs, pipeline.digest].join('|'),
     )
     .digest('hex')
     .slice(0, 32);

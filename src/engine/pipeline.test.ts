@@ -21,9 +21,12 @@ function run(packets: { tsUs: number; data: Uint8Array }[]) {
 
 // Modbus/TCP 43/14 Read Device Identification, basic objects.
 const deviceIdRequest = [
-  0x00, 0x07, // transaction id
-  0x00, 0x00, // protocol id
-  0x00, 0x05, // length
+  0x00,
+  0x07, // transaction id
+  0x00,
+  0x00, // protocol id
+  0x00,
+  0x05, // length
   0x01, // unit id
   0x2b, // function 43
   0x0e, // MEI type 14
@@ -31,9 +34,12 @@ const deviceIdRequest = [
   0x00, // object id 0
 ];
 const deviceIdResponse = [
-  0x00, 0x07, // transaction id
-  0x00, 0x00, // protocol id
-  0x00, 0x31, // length = 49 (unit id + PDU)
+  0x00,
+  0x07, // transaction id
+  0x00,
+  0x00, // protocol id
+  0x00,
+  0x31, // length = 49 (unit id + PDU)
   0x01, // unit id
   0x2b, // function 43
   0x0e, // MEI type 14
@@ -42,9 +48,15 @@ const deviceIdResponse = [
   0x00, // more follows: no
   0x00, // next object id
   0x03, // number of objects
-  0x00, 0x12, ...Buffer.from('Schneider Electric'), // object 0 VendorName, 18 bytes
-  0x01, 0x0c, ...Buffer.from('BMX P34 2020'), // object 1 ProductCode, 12 bytes
-  0x02, 0x05, ...Buffer.from('v3.10'), // object 2 MajorMinorRevision, 5 bytes
+  0x00,
+  0x12,
+  ...Buffer.from('Schneider Electric'), // object 0 VendorName, 18 bytes
+  0x01,
+  0x0c,
+  ...Buffer.from('BMX P34 2020'), // object 1 ProductCode, 12 bytes
+  0x02,
+  0x05,
+  ...Buffer.from('v3.10'), // object 2 MajorMinorRevision, 5 bytes
 ];
 // Read holding registers 0..1.
 const readRequest = [0x00, 0x08, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x02];
@@ -114,11 +126,15 @@ test('a MAC that carries many IPs is a router; the IPs behind it become assets o
     const remote = `192.168.50.${10 + i}`;
     packets.push({
       tsUs: ts++,
-      data: Uint8Array.from(ethernet(HOST, ROUTER, 0x0800, ipv4(remote, '10.0.0.5', 17, udp(40000 + i, 123, [0x23, 0, 0, 0])))),
+      data: Uint8Array.from(
+        ethernet(HOST, ROUTER, 0x0800, ipv4(remote, '10.0.0.5', 17, udp(40000 + i, 123, [0x23, 0, 0, 0]))),
+      ),
     });
     packets.push({
       tsUs: ts++,
-      data: Uint8Array.from(ethernet(ROUTER, HOST, 0x0800, ipv4('10.0.0.5', remote, 17, udp(123, 40000 + i, [0x24, 0, 0, 0])))),
+      data: Uint8Array.from(
+        ethernet(ROUTER, HOST, 0x0800, ipv4('10.0.0.5', remote, 17, udp(123, 40000 + i, [0x24, 0, 0, 0]))),
+      ),
     });
   }
   const { inv } = run(packets);
@@ -138,18 +154,30 @@ test('group addresses and ARP probes make no assets', () => {
   const A = '00:1a:2b:00:00:0a';
   const packets = [
     // ARP probe: sender IP 0.0.0.0 (RFC 5227)
-    { tsUs: T0, data: Uint8Array.from(ethernet('ff:ff:ff:ff:ff:ff', A, 0x0806, arp(1, A, '0.0.0.0', '00:00:00:00:00:00', '10.0.0.9'))) },
+    {
+      tsUs: T0,
+      data: Uint8Array.from(
+        ethernet('ff:ff:ff:ff:ff:ff', A, 0x0806, arp(1, A, '0.0.0.0', '00:00:00:00:00:00', '10.0.0.9')),
+      ),
+    },
     // BACnet Who-Is broadcast
     {
       tsUs: T0 + 1,
       data: Uint8Array.from(
-        ethernet('ff:ff:ff:ff:ff:ff', A, 0x0800, ipv4('10.0.0.9', '10.0.0.255', 17, udp(47808, 47808, [0x81, 0x0b, 0x00, 0x08, 0x01, 0x20, 0x10, 0x08]))),
+        ethernet(
+          'ff:ff:ff:ff:ff:ff',
+          A,
+          0x0800,
+          ipv4('10.0.0.9', '10.0.0.255', 17, udp(47808, 47808, [0x81, 0x0b, 0x00, 0x08, 0x01, 0x20, 0x10, 0x08])),
+        ),
       ),
     },
     // mDNS to 224.0.0.251
     {
       tsUs: T0 + 2,
-      data: Uint8Array.from(ethernet('01:00:5e:00:00:fb', A, 0x0800, ipv4('10.0.0.9', '224.0.0.251', 17, udp(5353, 5353, [0, 0, 0, 0])))),
+      data: Uint8Array.from(
+        ethernet('01:00:5e:00:00:fb', A, 0x0800, ipv4('10.0.0.9', '224.0.0.251', 17, udp(5353, 5353, [0, 0, 0, 0]))),
+      ),
     },
   ];
   const { inv } = run(packets);
@@ -167,8 +195,11 @@ test('non-IP frames count as L2 protocol roles (STP announcements)', () => {
   const bpdu = [
     ...[0x01, 0x80, 0xc2, 0x00, 0x00, 0x00], // destination: STP multicast
     ...SW.split(':').map((h) => Number.parseInt(h, 16)), // source
-    0x00, 0x26, // 802.3 length = 38
-    0x42, 0x42, 0x03, // LLC: DSAP, SSAP, control (UI)
+    0x00,
+    0x26, // 802.3 length = 38
+    0x42,
+    0x42,
+    0x03, // LLC: DSAP, SSAP, control (UI)
     ...new Array(35).fill(0), // BPDU body (not decoded here)
   ];
   const { inv } = run([{ tsUs: T0, data: Uint8Array.from(bpdu) }]);

@@ -112,7 +112,11 @@ class FlowApp implements DissectContext {
     if (!d || this.dead) return;
     this.tsUs = tsUs;
     this.dir = dir;
-    this.pipe.flowAnomaly(this, 'tcp-stream-gap', `${bytes} byte(s) missing in the ${dir === 0 ? 'client' : 'server'} stream`);
+    this.pipe.flowAnomaly(
+      this,
+      'tcp-stream-gap',
+      `${bytes} byte(s) missing in the ${dir === 0 ? 'client' : 'server'} stream`,
+    );
     if (d.onGap) {
       try {
         d.onGap(this.state, dir, bytes, this);
@@ -341,11 +345,7 @@ export class Pipeline implements PacketSink {
       case 'asset.identity': {
         const about = obs.about;
         const target =
-          about === 'client'
-            ? { ip: app.flow.clientIp }
-            : about === 'server'
-              ? { ip: app.flow.serverIp }
-              : about;
+          about === 'client' ? { ip: app.flow.clientIp } : about === 'server' ? { ip: app.flow.serverIp } : about;
         this.inventory.identity(target, obs.facts, obs.protocol, obs.ts, Precedence.device);
         break;
       }

@@ -75,19 +75,19 @@ const UDP: Record<number, string> = {
 
 /** EtherTypes of L2 protocols that identify the sender's role. */
 const ETHER: Record<number, string> = {
-  0x0806: 'arp',
-  0x88cc: 'lldp',
-  0x8892: 'profinet',
-  0x88b8: 'iec61850-goose',
-  0x88ba: 'iec61850-sv',
-  0x88a4: 'ethercat',
-  0x8204: 'qnx',
-  0x88e3: 'mrp',
-  0x88f7: 'ptp',
-  0x890d: 'ieee802.11r',
-  0x888e: 'eapol',
-  0x86dd: 'ipv6',
-  0x0800: 'ipv4',
+  2054: 'arp',
+  35020: 'lldp',
+  34962: 'profinet',
+  35000: 'iec61850-goose',
+  35002: 'iec61850-sv',
+  34980: 'ethercat',
+  33284: 'qnx',
+  35043: 'mrp',
+  35063: 'ptp',
+  35085: 'ieee802.11r',
+  34958: 'eapol',
+  34525: 'ipv6',
+  2048: 'ipv4',
 };
 
 export function tcpServiceName(port: number): string | undefined {

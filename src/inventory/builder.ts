@@ -288,10 +288,16 @@ export class InventoryBuilder {
     let map: Map<string, FactAgg> | undefined;
     if (target.ip) {
       map = this.factsByIp.get(target.ip);
-      if (!map) this.factsByIp.set(target.ip, (map = new Map()));
+      if (!map) {
+        map = new Map();
+        this.factsByIp.set(target.ip, map);
+      }
     } else if (target.mac) {
       map = this.factsByMac.get(target.mac);
-      if (!map) this.factsByMac.set(target.mac, (map = new Map()));
+      if (!map) {
+        map = new Map();
+        this.factsByMac.set(target.mac, map);
+      }
     } else return;
     for (const f of facts) {
       if (!f.value) continue;

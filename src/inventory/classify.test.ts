@@ -81,7 +81,9 @@ test('a controller client that serves a historian database is a historian', () =
 
 test('routers, switches, IT hosts and the unknown', () => {
   const router = asset('mac:00:00:00:00:00:01', [], { isRouter: true, ips: ['10.0.0.1'] });
-  const sw = asset('mac:00:00:00:00:00:02', [{ protocol: 'stp', role: 'server', transport: 'l2', port: 0 }], { ips: [] });
+  const sw = asset('mac:00:00:00:00:00:02', [{ protocol: 'stp', role: 'server', transport: 'l2', port: 0 }], {
+    ips: [],
+  });
   const pc = asset('ip:10.9.0.5', [
     { protocol: 'http', role: 'client', port: 80 },
     { protocol: 'dns', role: 'client', transport: 'udp', port: 53 },
@@ -98,8 +100,26 @@ test('routers, switches, IT hosts and the unknown', () => {
 test('bestFact prefers precedence, then count', () => {
   const a = asset('ip:10.0.0.1', [], {
     facts: [
-      { field: 'vendor', value: 'TELEMECANIQUE ELECTRIQUE', protocol: 'oui', source: 'ieee-oui', precedence: 10, firstSeenUs: 1, lastSeenUs: 1, count: 9 },
-      { field: 'vendor', value: 'Schneider Electric', protocol: 'modbus', source: 'modbus.43/14.VendorName', precedence: 100, firstSeenUs: 1, lastSeenUs: 1, count: 1 },
+      {
+        field: 'vendor',
+        value: 'TELEMECANIQUE ELECTRIQUE',
+        protocol: 'oui',
+        source: 'ieee-oui',
+        precedence: 10,
+        firstSeenUs: 1,
+        lastSeenUs: 1,
+        count: 9,
+      },
+      {
+        field: 'vendor',
+        value: 'Schneider Electric',
+        protocol: 'modbus',
+        source: 'modbus.43/14.VendorName',
+        precedence: 100,
+        firstSeenUs: 1,
+        lastSeenUs: 1,
+        count: 1,
+      },
     ],
   });
   assert.equal(bestFact(a, 'vendor'), 'Schneider Electric');

@@ -10,7 +10,8 @@ import type { AssetRecord, Classification, LinkRecord } from './model.js';
  * Link operations are keyed '<op>:<FUNCTION>' (op from the Observation `Op` classes).
  */
 
-const AUTOMATION_VENDORS = /siemens|rockwell|allen-bradley|schneider|telemecanique|modicon|omron|mitsubishi|beckhoff|phoenix contact|wago|abb|yokogawa|emerson|honeywell|b&r|moxa|hirschmann|ge fanuc|general electric|festo|pilz|keyence|delta electronics|hilscher/i;
+const AUTOMATION_VENDORS =
+  /siemens|rockwell|allen-bradley|schneider|telemecanique|modicon|omron|mitsubishi|beckhoff|phoenix contact|wago|abb|yokogawa|emerson|honeywell|b&r|moxa|hirschmann|ge fanuc|general electric|festo|pilz|keyence|delta electronics|hilscher/i;
 
 const IT_PROTOCOLS = new Set([
   'http',
@@ -58,7 +59,10 @@ interface ClientStats {
   packets: number;
 }
 
-export function classifyAssets(assets: readonly AssetRecord[], links: readonly LinkRecord[]): Map<string, Classification> {
+export function classifyAssets(
+  assets: readonly AssetRecord[],
+  links: readonly LinkRecord[],
+): Map<string, Classification> {
   const out = new Map<string, Classification>();
 
   // Pass 1: infrastructure and controllers.
@@ -73,12 +77,16 @@ export function classifyAssets(assets: readonly AssetRecord[], links: readonly L
       });
       continue;
     }
-    const l2infra = a.roles.filter((r) => r.transport === 'l2' && r.role === 'server' && NETWORK_DEVICE_PROTOCOLS.has(r.protocol));
+    const l2infra = a.roles.filter(
+      (r) => r.transport === 'l2' && r.role === 'server' && NETWORK_DEVICE_PROTOCOLS.has(r.protocol),
+    );
     if (l2infra.some((r) => r.protocol === 'stp' || r.protocol === 'mrp')) {
       out.set(a.key, {
         role: 'network-device',
         confidence: 0.85,
-        reasons: [`sends ${l2infra.map((r) => r.protocol.toUpperCase()).join(', ')} frames, as switches and bridges do`],
+        reasons: [
+          `sends ${l2infra.map((r) => r.protocol.toUpperCase()).join(', ')} frames, as switches and bridges do`,
+        ],
       });
       continue;
     }
@@ -91,10 +99,10 @@ export function classifyAssets(assets: readonly AssetRecord[], links: readonly L
       }
       const identity = a.facts.filter((f) => f.precedence >= 100 && OT_PROTOCOLS.has(f.protocol));
       if (identity.length > 0) {
-        const model = identity.find((f) => f.field === 'product_code' || f.field === 'model' || f.field === 'product_name');
-        reasons.push(
-          `identifies itself over ${label(identity[0]!.protocol)}${model ? ` as ${model.value}` : ''}`,
+        const model = identity.find(
+          (f) => f.field === 'product_code' || f.field === 'model' || f.field === 'product_name',
         );
+        reasons.push(`identifies itself over ${label(identity[0]!.protocol)}${model ? ` as ${model.value}` : ''}`);
       }
       controllers.add(a.key);
       out.set(a.key, { role: 'plc', confidence: identity.length > 0 ? 0.9 : 0.75, reasons });
@@ -107,7 +115,15 @@ export function classifyAssets(assets: readonly AssetRecord[], links: readonly L
     if (!OT_PROTOCOLS.has(l.protocol)) continue;
     let c = clients.get(l.clientKey);
     if (!c) {
-      c = { controllers: new Set(), protocols: new Set(), reads: 0, writes: 0, programming: 0, transactions: 0, packets: 0 };
+      c = {
+        controllers: new Set(),
+        protocols: new Set(),
+        reads: 0,
+        writes: 0,
+        programming: 0,
+        transactions: 0,
+        packets: 0,
+      };
       clients.set(l.clientKey, c);
     }
     if (controllers.has(l.serverKey)) c.controllers.add(l.serverKey);
@@ -150,7 +166,9 @@ export function classifyAssets(assets: readonly AssetRecord[], links: readonly L
         out.set(a.key, {
           role: 'engineering-workstation',
           confidence: 0.55,
-          reasons: [`writes to ${n} controller${n === 1 ? '' : 's'} more than it reads (${c.writes} writes, ${c.reads} reads)`],
+          reasons: [
+            `writes to ${n} controller${n === 1 ? '' : 's'} more than it reads (${c.writes} writes, ${c.reads} reads)`,
+          ],
         });
       } else {
         const reasons = [`polls ${n} controller${n === 1 ? '' : 's'} over ${protos}`];
@@ -160,7 +178,9 @@ export function classifyAssets(assets: readonly AssetRecord[], links: readonly L
       continue;
     }
     const used = a.roles.filter((r) => r.transport !== 'l2');
-    const itOnly = used.length > 0 && used.every((r) => IT_PROTOCOLS.has(r.protocol) || r.protocol.startsWith('tcp/') || r.protocol.startsWith('udp/'));
+    const itOnly =
+      used.length > 0 &&
+      used.every((r) => IT_PROTOCOLS.has(r.protocol) || r.protocol.startsWith('tcp/') || r.protocol.startsWith('udp/'));
     const itNamed = used.filter((r) => IT_PROTOCOLS.has(r.protocol));
     if (itOnly && itNamed.length > 0) {
       const names = [...new Set(itNamed.map((r) => `${r.protocol} ${r.role}`))].slice(0, 4).join(', ');
@@ -189,7 +209,8 @@ export function bestFact(a: AssetRecord, field: string): string | null {
     if (
       !best ||
       f.precedence > best.precedence ||
-      (f.precedence === best.precedence && (f.count > best.count || (f.count === best.count && f.lastSeenUs > best.lastSeenUs)))
+      (f.precedence === best.precedence &&
+        (f.count > best.count || (f.count === best.count && f.lastSeenUs > best.lastSeenUs)))
     ) {
       best = f;
     }

@@ -52,7 +52,14 @@ export const ACK = 0x10;
 export const PSH = 0x08;
 export const FIN = 0x01;
 
-export function tcp(sport: number, dport: number, seq: number, ack: number, flags: number, payload: number[] = []): number[] {
+export function tcp(
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  payload: number[] = [],
+): number[] {
   return [
     ...u16(sport), // source port
     ...u16(dport), // destination port
@@ -119,7 +126,13 @@ export function tcpConversation(o: {
     out.push({
       tsUs: ts,
       data: Uint8Array.from(
-        ethernet(o.serverMac, o.clientMac, 0x0800, ipv4(o.clientIp, o.serverIp, 6, tcp(o.clientPort, o.serverPort, cseq, sseq, flags, payload)), o.vlan),
+        ethernet(
+          o.serverMac,
+          o.clientMac,
+          0x0800,
+          ipv4(o.clientIp, o.serverIp, 6, tcp(o.clientPort, o.serverPort, cseq, sseq, flags, payload)),
+          o.vlan,
+        ),
       ),
     });
     ts += 1000;
@@ -128,7 +141,13 @@ export function tcpConversation(o: {
     out.push({
       tsUs: ts,
       data: Uint8Array.from(
-        ethernet(o.clientMac, o.serverMac, 0x0800, ipv4(o.serverIp, o.clientIp, 6, tcp(o.serverPort, o.clientPort, sseq, cseq, flags, payload)), o.vlan),
+        ethernet(
+          o.clientMac,
+          o.serverMac,
+          0x0800,
+          ipv4(o.serverIp, o.clientIp, 6, tcp(o.serverPort, o.clientPort, sseq, cseq, flags, payload)),
+          o.vlan,
+        ),
       ),
     });
     ts += 1000;
