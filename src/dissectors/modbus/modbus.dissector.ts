@@ -1,0 +1,333 @@
+import { LIMITS } from '../../bytes/errors.js';
+import { hex, latin1 } from '../../bytes/reader.js';
+import type {
+  Direction,
+  IdentityFact,
+  IdentityObservation,
+  TransactionObservation,
+} from '../../observations/observation.js';
+import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import {
+  deviceIdObjectField,
+  deviceIdObjectName,
+  diagnosticName,
+  diagnosticOp,
+  EXCEPTION_BIT,
+  exceptionName,
+  Fn,
+  functionName,
+  functionOp,
+  MBAP_HEADER_LEN,
+  Mei,
+  meiTypeName,
+  readDeviceIdCodeName,
+} from './modbus.consts.js';
+import {
+  newMbap,
+  newPdu,
+  type Pdu,
+  parseDeviceIdResponse,
+  parseMbap,
+  parseRequest,
+  parseResponse,
+  parseServerIdResponse,
+  plausibleFrame,
+} from './modbus.parse.js';
+
+/** Requests waiting for a response per flow; beyond this the oldest becomes 'no-response'. */
+export const MAX_PENDING = 64;
+/** Consecutive bad MBAP headers on a confirmed flow before we give up on it. */
+export const MAX_BAD_HEADERS = 4;
+/** Bytes skipped while looking for a frame boundary before we give up on the flow. */
+export const MAX_RESYNC_BYTES = 4096;
+/** Device identification accumulations (multi-part 43/14) held per flow. */
+const MAX_DEVID_UNITS = 16;
+
+interface DeviceIdAccumulator {
+  ts: number;
+  facts: IdentityFact[];
+  /** Object ids already recorded (a repeated request must not duplicate facts). */
+  seen: Set<number>;
+}
+
+/** Per-flow state: requests waiting for their answer and framing health per direction. */
+export interface ModbusState {
+  /** Pending requests by transaction id; the Map keeps insertion order, oldest first. */
+  readonly pending: Map<number, TransactionObservation>;
+  /** Multi-part 43/14 answers being merged, by unit id. */
+  devId: Map<number, DeviceIdAccumulator> | null;
+  /** Frames parsed with a valid header (either direction). */
+  frames: number;
+  /** Consecutive bad headers, and bytes skipped since the last good frame. */
+  badHeaders: number;
+  skipped: number;
+  /** Per direction: the next bytes may not start on a frame boundary (after a gap). */
+  readonly resync: [boolean, boolean];
+  violated: boolean;
+}
+
+const mbap = newMbap();
+const pdu = newPdu();
+
+/**
+ * Modbus/TCP (port 502): frames are MBAP header + PDU (TCP §3.1); requests and responses are
+ * paired by transaction id. Emits one `transaction` per pair, `asset.identity` for 43/14 and 17
+ * answers, and named anomalies for malformed frames.
+ */
+export const modbusDissector: Dissector<ModbusState> = {
+  name: 'modbus',
+  transports: ['tcp'],
+  defaultPorts: [502],
+
+  probe(buf, off, len, dir) {
+    if (len < MBAP_HEADER_LEN + 1) {
+      // Reject early when the bytes we have already rule Modbus out.
+      if (len >= 4 && (buf[off + 2] !== 0 || buf[off + 3] !== 0)) return 'no-match';
+      return 'need-more';
+    }
+    return plausibleFrame(buf, off, len, dir) ? 'match' : 'no-match';
+  },
+
+  newState(_flow: FlowInfo): ModbusState {
+    return {
+      pending: new Map(),
+      devId: null,
+      frames: 0,
+      badHeaders: 0,
+      skipped: 0,
+      resync: [false, false],
+      violated: false,
+    };
+  },
+
+  parse(s, buf, off, len, ctx) {
+    if (s.violated) return len;
+    const dir = ctx.dir;
+    const end = off + len;
+    let pos = off;
+    if (s.resync[dir]) {
+      const at = findFrame(buf, pos, end, dir);
+      const skip = at < 0 ? Math.max(0, len - MBAP_HEADER_LEN) : at - pos;
+      if (tooManySkipped(s, skip, ctx)) return len;
+      if (at < 0) return skip;
+      s.resync[dir] = false;
+      pos = at;
+    }
+    while (end - pos >= MBAP_HEADER_LEN) {
+      const err = parseMbap(buf, pos, end - pos, mbap);
+      if (err !== null) {
+        if (s.frames === 0 || ++s.badHeaders >= MAX_BAD_HEADERS) {
+          s.violated = true;
+          ctx.violation(`${err}: protocol id ${mbap.protocolId}, length ${mbap.length}`);
+          return len;
+        }
+        ctx.anomaly(err, `protocol id ${mbap.protocolId}, length ${mbap.length}, dir ${dir}`);
+        const at = findFrame(buf, pos + 1, end, dir);
+        const next = at < 0 ? Math.max(pos + 1, end - MBAP_HEADER_LEN) : at;
+        if (tooManySkipped(s, next - pos, ctx)) return len;
+        pos = next;
+        if (at < 0) {
+          s.resync[dir] = true;
+          break;
+        }
+        continue;
+      }
+      const frameLen = 6 + mbap.length;
+      if (end - pos < frameLen) break;
+      s.frames++;
+      s.badHeaders = 0;
+      s.skipped = 0;
+      if (dir === 0) onRequest(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
+      else onResponse(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
+      pos += frameLen;
+    }
+    return pos - off;
+  },
+
+  onGap(s, dir: Direction) {
+    s.resync[dir] = true;
+  },
+
+  onEnd(s, ctx) {
+    for (const tx of s.pending.values()) ctx.emit(tx);
+    s.pending.clear();
+    if (s.devId) {
+      for (const acc of s.devId.values()) emitIdentity(acc.ts, acc.facts, ctx);
+      s.devId = null;
+    }
+  },
+};
+
+function tooManySkipped(s: ModbusState, n: number, ctx: DissectContext): boolean {
+  s.skipped += n;
+  if (s.skipped <= MAX_RESYNC_BYTES) return false;
+  s.violated = true;
+  ctx.violation(`modbus-resync-failed: no frame boundary in ${s.skipped} bytes`);
+  return true;
+}
+
+/** First offset in [from, end) where a plausible frame starts, or -1. */
+function findFrame(buf: Uint8Array, from: number, end: number, dir: Direction): number {
+  for (let i = from; i + MBAP_HEADER_LEN + 1 <= end; i++) {
+    if (plausibleFrame(buf, i, end - i, dir)) return i;
+  }
+  return -1;
+}
+
+function onRequest(s: ModbusState, buf: Uint8Array, off: number, len: number, ctx: DissectContext): void {
+  const err = parseRequest(buf, off, len, pdu);
+  const raw = buf[off] as number;
+  if (raw & EXCEPTION_BIT) ctx.anomaly('modbus-exception-bit-in-request', `function ${raw}, tid ${mbap.tid}`);
+  if (err !== null) ctx.anomaly(err, `request ${functionName(pdu.fn)} tid ${mbap.tid} unit ${mbap.unit}`);
+  const tx = newTransaction(ctx, pdu, 'no-response');
+  if (s.pending.has(mbap.tid)) {
+    // Transaction id reused before the first answer: the older request will not be paired.
+    const old = s.pending.get(mbap.tid) as TransactionObservation;
+    s.pending.delete(mbap.tid);
+    ctx.emit(old);
+  }
+  s.pending.set(mbap.tid, tx);
+  if (s.pending.size > MAX_PENDING) {
+    const oldest = s.pending.keys().next().value as number;
+    ctx.emit(s.pending.get(oldest) as TransactionObservation);
+    s.pending.delete(oldest);
+  }
+}
+
+/** Builds the transaction at request (or unsolicited response) time; fields in a stable order. */
+function newTransaction(ctx: DissectContext, p: Pdu, status: TransactionObservation['status']): TransactionObservation {
+  const tx: TransactionObservation = {
+    kind: 'transaction',
+    ts: ctx.tsUs,
+    flowId: ctx.flow.id,
+    protocol: 'modbus',
+    op: functionOp(p.fn),
+    fn: functionName(p.fn),
+    fnCode: p.fn,
+    status,
+    tid: mbap.tid,
+    unit: mbap.unit,
+  };
+  if (p.address >= 0) tx.address = p.address;
+  if (p.quantity >= 0) tx.quantity = p.quantity;
+  if (p.fn === Fn.DIAGNOSTICS && p.subFunction >= 0) {
+    tx.op = diagnosticOp(p.subFunction);
+    tx.detail = { subFunction: p.subFunction, subFunctionName: diagnosticName(p.subFunction) };
+  } else if (p.fn === Fn.ENCAP_INTERFACE_TRANSPORT && p.subFunction >= 0) {
+    if (p.subFunction !== Mei.READ_DEVICE_IDENTIFICATION) tx.op = 'other';
+    tx.detail = { meiType: p.subFunction, meiTypeName: meiTypeName(p.subFunction) };
+    if (p.readCode >= 0) {
+      tx.detail.readCode = p.readCode;
+      tx.detail.readCodeName = readDeviceIdCodeName(p.readCode);
+    }
+    if (p.objectId >= 0) tx.detail.objectId = p.objectId;
+  } else if (p.fn === Fn.MASK_WRITE_REGISTER && p.andMask >= 0) {
+    tx.detail = { andMask: p.andMask, orMask: p.orMask };
+  } else if (p.fn === Fn.READ_WRITE_MULTIPLE_REGISTERS && p.writeAddress >= 0) {
+    tx.detail = { writeAddress: p.writeAddress, writeQuantity: p.writeQuantity };
+  }
+  return tx;
+}
+
+function onResponse(s: ModbusState, buf: Uint8Array, off: number, len: number, ctx: DissectContext): void {
+  const err = parseResponse(buf, off, len, pdu);
+  const isException = ((buf[off] as number) & EXCEPTION_BIT) !== 0;
+  if (err !== null) ctx.anomaly(err, `response ${functionName(pdu.fn)} tid ${mbap.tid} unit ${mbap.unit}`);
+  let tx = s.pending.get(mbap.tid);
+  if (tx !== undefined && tx.fnCode !== pdu.fn) {
+    // A response echoes its request's function code; this one answers something else.
+    ctx.anomaly('modbus-function-mismatch', `tid ${mbap.tid}: request ${tx.fn}, response ${functionName(pdu.fn)}`);
+    tx = undefined;
+  }
+  if (tx === undefined) {
+    tx = newTransaction(ctx, pdu, 'unsolicited');
+  } else {
+    s.pending.delete(mbap.tid);
+    tx.status = isException ? 'exception' : 'ok';
+    tx.rttUs = ctx.tsUs - tx.ts;
+    if (!isException && err === null) checkAgainstRequest(tx, pdu, ctx);
+    if (tx.quantity === undefined && pdu.quantity >= 0) tx.quantity = pdu.quantity;
+  }
+  if (isException) tx.exception = exceptionName(pdu.exception);
+  ctx.emit(tx);
+  // Identity answers count even without their request (the capture may start after it).
+  if (isException) return;
+  if (pdu.fn === Fn.ENCAP_INTERFACE_TRANSPORT && pdu.subFunction === Mei.READ_DEVICE_IDENTIFICATION) {
+    onDeviceId(s, buf, off, len, ctx);
+  } else if (pdu.fn === Fn.REPORT_SLAVE_ID) {
+    onServerId(buf, off, len, err === null, ctx);
+  }
+}
+
+/** Response sizes that follow from the request (AP §6.1-6.4, §6.17). */
+function checkAgainstRequest(tx: TransactionObservation, p: Pdu, ctx: DissectContext): void {
+  const q = tx.quantity;
+  if (q === undefined) return;
+  let expect = -1;
+  if (p.fn === Fn.READ_COILS || p.fn === Fn.READ_DISCRETE_INPUTS) expect = (q + 7) >> 3;
+  else if (p.fn === Fn.READ_HOLDING_REGISTERS || p.fn === Fn.READ_INPUT_REGISTERS) expect = q * 2;
+  else if (p.fn === Fn.READ_WRITE_MULTIPLE_REGISTERS) expect = q * 2;
+  if (expect >= 0 && p.byteCount !== expect) {
+    ctx.anomaly('modbus-byte-count-mismatch', `tid ${tx.tid}: ${tx.fn} quantity ${q}, byte count ${p.byteCount}`);
+  }
+}
+
+/** 43/14 answers: merge multi-part answers per unit; emit one identity when complete. */
+function onDeviceId(s: ModbusState, buf: Uint8Array, off: number, len: number, ctx: DissectContext): void {
+  const r = parseDeviceIdResponse(buf, off, len);
+  if (r.error !== null) ctx.anomaly(r.error, `43/14 unit ${mbap.unit}: ${r.objects.length} of ${r.declared} object(s)`);
+  s.devId ??= new Map();
+  let acc = s.devId.get(mbap.unit);
+  if (acc === undefined) {
+    if (s.devId.size >= MAX_DEVID_UNITS) {
+      const [unit, first] = s.devId.entries().next().value as [number, DeviceIdAccumulator];
+      emitIdentity(first.ts, first.facts, ctx);
+      s.devId.delete(unit);
+    }
+    acc = { ts: ctx.tsUs, facts: [], seen: new Set() };
+    s.devId.set(mbap.unit, acc);
+  }
+  for (const o of r.objects) {
+    if (acc.seen.has(o.id) || acc.facts.length >= LIMITS.maxItems) continue;
+    acc.seen.add(o.id);
+    acc.facts.push({
+      field: deviceIdObjectField(o.id),
+      value: o.value,
+      source: `modbus.43/14.${deviceIdObjectName(o.id)}`,
+    });
+  }
+  if (r.moreFollows && r.error === null) return;
+  s.devId.delete(mbap.unit);
+  emitIdentity(acc.ts, acc.facts, ctx);
+}
+
+function emitIdentity(ts: number, facts: IdentityFact[], ctx: DissectContext): void {
+  if (facts.length === 0) return;
+  const obs: IdentityObservation = {
+    kind: 'asset.identity',
+    ts,
+    flowId: ctx.flow.id,
+    protocol: 'modbus',
+    about: 'server',
+    facts,
+  };
+  ctx.emit(obs);
+}
+
+/** 17 Report Server ID: server id (hex), run indicator, and any printable additional data. */
+function onServerId(buf: Uint8Array, off: number, len: number, report: boolean, ctx: DissectContext): void {
+  const r = parseServerIdResponse(buf, off, len);
+  if (r.error !== null && report) ctx.anomaly(r.error, `17 unit ${mbap.unit}`);
+  if (r.serverId.length === 0) return;
+  const facts: IdentityFact[] = [{ field: 'modbus_server_id', value: hex(r.serverId), source: 'modbus.17.server_id' }];
+  if (r.runIndicator >= 0) {
+    facts.push({
+      field: 'run_indicator',
+      value: r.runIndicator === 0xff ? 'on' : 'off',
+      source: 'modbus.17.run_indicator',
+    });
+  }
+  const extra = latin1(r.additional);
+  if (extra.length > 0) facts.push({ field: 'modbus_server_info', value: extra, source: 'modbus.17.additional_data' });
+  emitIdentity(ctx.tsUs, facts, ctx);
+}
