@@ -137,6 +137,16 @@ test('a MAC that carries many IPs is a router; the IPs behind it become assets o
       ),
     });
   }
+  // The host's own IP also crosses the router (seen on another VLAN with the router's MAC as
+  // source): it must stay the host's IP, and the host keeps its own MAC.
+  packets.push({
+    tsUs: ts++,
+    data: Uint8Array.from(ethernet('00:1a:2b:00:00:09', ROUTER, 0x0800, ipv4('10.0.0.5', '10.0.9.9', 17, udp(123, 40100, [0x24, 0, 0, 0])), 30)),
+  });
+  packets.push({
+    tsUs: ts++,
+    data: Uint8Array.from(ethernet(ROUTER, '00:1a:2b:00:00:09', 0x0800, ipv4('10.0.9.9', '10.0.0.5', 17, udp(40100, 123, [0x23, 0, 0, 0])), 30)),
+  });
   const { inv } = run(packets);
   const router = inv.assets.find((a) => a.key === `mac:${ROUTER}`);
   assert.ok(router?.isRouter);
@@ -144,10 +154,12 @@ test('a MAC that carries many IPs is a router; the IPs behind it become assets o
   for (let i = 0; i < 6; i++) assert.ok(inv.assets.some((a) => a.key === `ip:192.168.50.${10 + i}`));
   const host = inv.assets.find((a) => a.key === `mac:${HOST}`);
   assert.ok(host && !host.isRouter);
+  assert.equal(host.mac, HOST);
   assert.deepEqual(host.ips, ['10.0.0.5']);
-  assert.ok(host.roles.some((r) => r.protocol === 'ntp' && r.role === 'server' && r.peers === 6));
-  assert.equal(inv.links.length, 6);
-  assert.ok(inv.links.every((l) => l.serverKey === `mac:${HOST}` && l.clientKey.startsWith('ip:192.168.50.')));
+  assert.deepEqual(host.vlans, [30], 'the VLAN it was seen on through the router');
+  assert.ok(host.roles.some((r) => r.protocol === 'ntp' && r.role === 'server' && r.peers === 7));
+  assert.equal(inv.links.length, 7);
+  assert.ok(inv.links.every((l) => l.serverKey === `mac:${HOST}`));
 });
 
 test('group addresses and ARP probes make no assets', () => {

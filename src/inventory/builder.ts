@@ -1,6 +1,6 @@
 import type { Flow } from '../decode/flow-table.js';
 import type { IdentityFact } from '../observations/observation.js';
-import { macIsMulticast, macToString } from '../util/net.js';
+import { macIsMulticast, macToString, parseMac } from '../util/net.js';
 import type { AnomalyRecord, AssetRecord, FactRecord, LinkRecord, RoleRecord } from './model.js';
 import { ouiVendor } from './oui.js';
 
@@ -564,7 +564,8 @@ interface AssetBuild {
 function newAssetBuild(key: string, ep: Endpoint): AssetBuild {
   return {
     key,
-    mac: key.startsWith('mac:') ? ep.mac : 0,
+    // The key says whose MAC it is: the first endpoint folded in may be a router's view of the host.
+    mac: key.startsWith('mac:') ? (parseMac(key.slice(4)) ?? 0) : 0,
     ips: new Set(),
     vlans: new Set(),
     firstUs: ep.firstUs,
