@@ -1,16 +1,28 @@
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { macIsLocal, macOui } from '../util/net.js';
 
 /**
- * MAC vendor lookup from the IEEE registry (MA-L assignments), shipped by the `oui-data`
- * package. Loaded lazily on first use (about 50 ms); offline.
+ * MAC vendor lookup from the IEEE registry (MA-L assignments) shipped by the `oui-data`
+ * package. The build turns it into `dist/oui-vendors.tsv` (sorted "OUI<TAB>name" lines), which
+ * is read once and searched by bisection: no 5 MB JSON parse per run. Offline.
  */
-let table: Record<string, string> | null = null;
+let table: string | null = null;
 const cache = new Map<string, string | null>();
 
-function load(): Record<string, string> {
-  if (!table) table = createRequire(import.meta.url)('oui-data') as Record<string, string>;
-  return table;
+function load(): string {
+  if (table !== null) return table;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'oui-vendors.tsv');
+    if (existsSync(candidate)) {
+      table = readFileSync(candidate, 'latin1');
+      return table;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error('MAC vendor table dist/oui-vendors.tsv is missing: run `npm run build`');
 }
 
 /** Registered organisation for the MAC's OUI, e.g. "Siemens AG"; null when unassigned or locally administered. */
@@ -19,14 +31,30 @@ export function ouiVendor(mac: number): string | null {
   const oui = macOui(mac);
   const hit = cache.get(oui);
   if (hit !== undefined) return hit;
-  const raw = load()[oui];
-  const name = raw ? cleanOrgName(raw) : null;
+  const name = lookup(load(), oui);
   cache.set(oui, name);
   return name;
 }
 
-/** First line of the registry entry, without trailing punctuation: "Siemens AG,\n..." -> "Siemens AG". */
-export function cleanOrgName(raw: string): string {
-  const first = raw.split('\n', 1)[0] ?? '';
-  return first.replace(/[\s,.;]+$/, '').trim();
+/** Bisection over sorted lines of `OUI\tname\n`: find the line whose first 6 characters equal `oui`. */
+function lookup(t: string, oui: string): string | null {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = mid === 0 ? 0 : t.lastIndexOf('\n', mid - 1) + 1;
+    const key = t.slice(start, start + 6);
+    if (key === oui) {
+      const end = t.indexOf('\n', start);
+      return t.slice(start + 7, end < 0 ? t.length : end);
+    }
+    if (key < oui) {
+      const next = t.indexOf('\n', start);
+      if (next < 0) return null;
+      lo = next + 1;
+    } else {
+      hi = start;
+    }
+  }
+  return null;
 }
