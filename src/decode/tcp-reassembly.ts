@@ -87,7 +87,7 @@ export class TcpStream {
     }
     if ((flags & TcpFlag.FIN) !== 0) {
       // The FIN takes one sequence number after the data; the peer's ACK of it is not lost data.
-      this.finSeq = (seq + (len > 0 ? len : 0)) >>> 0;
+      this.finSeq = (seq + Math.max(len, 0)) >>> 0;
       this.finSeen = true;
     }
     if (len <= 0) return;

@@ -141,11 +141,27 @@ test('a MAC that carries many IPs is a router; the IPs behind it become assets o
   // source): it must stay the host's IP, and the host keeps its own MAC.
   packets.push({
     tsUs: ts++,
-    data: Uint8Array.from(ethernet('00:1a:2b:00:00:09', ROUTER, 0x0800, ipv4('10.0.0.5', '10.0.9.9', 17, udp(123, 40100, [0x24, 0, 0, 0])), 30)),
+    data: Uint8Array.from(
+      ethernet(
+        '00:1a:2b:00:00:09',
+        ROUTER,
+        0x0800,
+        ipv4('10.0.0.5', '10.0.9.9', 17, udp(123, 40100, [0x24, 0, 0, 0])),
+        30,
+      ),
+    ),
   });
   packets.push({
     tsUs: ts++,
-    data: Uint8Array.from(ethernet(ROUTER, '00:1a:2b:00:00:09', 0x0800, ipv4('10.0.9.9', '10.0.0.5', 17, udp(40100, 123, [0x23, 0, 0, 0])), 30)),
+    data: Uint8Array.from(
+      ethernet(
+        ROUTER,
+        '00:1a:2b:00:00:09',
+        0x0800,
+        ipv4('10.0.9.9', '10.0.0.5', 17, udp(40100, 123, [0x23, 0, 0, 0])),
+        30,
+      ),
+    ),
   });
   const { inv } = run(packets);
   const router = inv.assets.find((a) => a.key === `mac:${ROUTER}`);

@@ -99,7 +99,7 @@ class FlowApp implements DissectContext {
     this.dir = dir;
     try {
       const n = d.parse(this.state, buf, off, len, this);
-      return n < 0 ? 0 : n > len ? len : n;
+      return Math.min(Math.max(n, 0), len);
     } catch (err) {
       this.pipe.flowAnomaly(this, `${d.name}-parser-error`, err instanceof Error ? err.message : String(err));
       this.stop();
