@@ -177,7 +177,7 @@ export class Pipeline implements PacketSink {
     c.bytes += origLen;
     if (this.firstUs === 0) this.firstUs = tsUs;
     if (tsUs > this.lastUs) this.lastUs = tsUs;
-    this.digest = Math.imul(this.digest ^ (tsUs % 0x7fffffff) ^ (origLen << 16), 0x01000193) >>> 0;
+    this.digest = Math.imul(this.digest ^ (tsUs | 0) ^ (origLen << 16), 0x01000193) >>> 0;
 
     const p = this.info;
     this.decoder.decode(linkType, buf, off, capLen, origLen, tsUs, p);

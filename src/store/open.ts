@@ -1,6 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { KyselyInventoryRepository } from './kysely-repository.js';
 import { migrateToLatest } from './migrations.js';
 import type { InventoryRepository } from './repository.js';
@@ -101,6 +100,8 @@ async function openPostgres(url: string): Promise<Store> {
   } catch (e) {
     throw new Error(`cannot open database '${shown}': ${reason(e)}`);
   }
+  // Loaded only for PostgreSQL: the embedded default never pays for the driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString,
     connectionTimeoutMillis: 10_000,

@@ -105,7 +105,7 @@ describe('modbus dissector', () => {
       { dir: 0, ts: 1000, bytes: readHolding(5) },
       { dir: 1, ts: 1250, bytes: readHoldingResp(5) },
     ]);
-    assert.deepEqual(ctx.transactions, [
+    assert.deepEqual(JSON.parse(JSON.stringify(ctx.transactions)), [
       {
         kind: 'transaction',
         ts: 1000,

@@ -53,7 +53,7 @@ interface DeviceIdAccumulator {
 /** Per-flow state: requests waiting for their answer and framing health per direction. */
 export interface ModbusState {
   /** Pending requests by transaction id; the Map keeps insertion order, oldest first. */
-  readonly pending: Map<number, TransactionObservation>;
+  readonly pending: PendingRequests;
   /** Multi-part 43/14 answers being merged, by unit id. */
   devId: Map<number, DeviceIdAccumulator> | null;
   /** Frames parsed with a valid header (either direction). */
@@ -64,6 +64,63 @@ export interface ModbusState {
   /** Per direction: the next bytes may not start on a frame boundary (after a gap). */
   readonly resync: [boolean, boolean];
   violated: boolean;
+}
+
+/**
+ * Requests waiting for their answer, oldest first, keyed by transaction id. A flow rarely has
+ * more than one or two outstanding, so two parallel arrays with a linear search beat a Map
+ * (whose deletions make it rehash under constant churn). Bounded by MAX_PENDING.
+ */
+export class PendingRequests {
+  private readonly tids: number[] = [];
+  private readonly txs: TransactionObservation[] = [];
+
+  get size(): number {
+    return this.tids.length;
+  }
+  private indexOf(tid: number): number {
+    const t = this.tids;
+    for (let i = 0; i < t.length; i++) if (t[i] === tid) return i;
+    return -1;
+  }
+  has(tid: number): boolean {
+    return this.indexOf(tid) >= 0;
+  }
+  get(tid: number): TransactionObservation | undefined {
+    const i = this.indexOf(tid);
+    return i >= 0 ? this.txs[i] : undefined;
+  }
+  delete(tid: number): void {
+    const i = this.indexOf(tid);
+    if (i < 0) return;
+    if (i === this.tids.length - 1) {
+      this.tids.pop();
+      this.txs.pop();
+    } else {
+      this.tids.splice(i, 1);
+      this.txs.splice(i, 1);
+    }
+  }
+  /** Append (the caller removed any request with the same tid first). */
+  set(tid: number, tx: TransactionObservation): void {
+    this.tids.push(tid);
+    this.txs.push(tx);
+  }
+  /** Remove and return the oldest request. */
+  shift(): TransactionObservation | undefined {
+    this.tids.shift();
+    return this.txs.shift();
+  }
+  keys(): number[] {
+    return this.tids.slice();
+  }
+  values(): TransactionObservation[] {
+    return this.txs.slice();
+  }
+  clear(): void {
+    this.tids.length = 0;
+    this.txs.length = 0;
+  }
 }
 
 const mbap = newMbap();
@@ -90,7 +147,7 @@ export const modbusDissector: Dissector<ModbusState> = {
 
   newState(_flow: FlowInfo): ModbusState {
     return {
-      pending: new Map(),
+      pending: new PendingRequests(),
       devId: null,
       frames: 0,
       badHeaders: 0,
@@ -188,9 +245,7 @@ function onRequest(s: ModbusState, buf: Uint8Array, off: number, len: number, ct
   }
   s.pending.set(mbap.tid, tx);
   if (s.pending.size > MAX_PENDING) {
-    const oldest = s.pending.keys().next().value as number;
-    ctx.emit(s.pending.get(oldest) as TransactionObservation);
-    s.pending.delete(oldest);
+    ctx.emit(s.pending.shift() as TransactionObservation);
   }
 }
 
@@ -207,9 +262,14 @@ function newTransaction(ctx: DissectContext, p: Pdu, status: TransactionObservat
     status,
     tid: mbap.tid,
     unit: mbap.unit,
+    // Every optional field is present from the start (undefined when absent) so all
+    // transactions share one hidden class: later writes do not change their shape.
+    address: p.address >= 0 ? p.address : undefined,
+    quantity: p.quantity >= 0 ? p.quantity : undefined,
+    rttUs: undefined,
+    exception: undefined,
+    detail: undefined,
   };
-  if (p.address >= 0) tx.address = p.address;
-  if (p.quantity >= 0) tx.quantity = p.quantity;
   if (p.fn === Fn.DIAGNOSTICS && p.subFunction >= 0) {
     tx.op = diagnosticOp(p.subFunction);
     tx.detail = { subFunction: p.subFunction, subFunctionName: diagnosticName(p.subFunction) };
