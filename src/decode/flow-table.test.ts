@@ -148,7 +148,12 @@ describe('FlowTable', () => {
 
   it('expire: idle timeout, shorter timeout once closed, LRU order', () => {
     const evicted: number[] = [];
-    const t = new FlowTable({ idleTimeoutUs: 100, tcpClosedTimeoutUs: 10, onEvict: (f) => evicted.push(f.id) });
+    const t = new FlowTable({
+      recencyUs: 0,
+      idleTimeoutUs: 100,
+      tcpClosedTimeoutUs: 10,
+      onEvict: (f) => evicted.push(f.id),
+    });
     t.update(pkt({ sp: 1, ts: 0 })); // 1
     t.update(pkt({ sp: 2, ts: 0 })); // 2
     t.update(pkt({ sp: 3, ts: 0, flags: RST | ACK })); // 3 reset -> closed list
@@ -164,7 +169,7 @@ describe('FlowTable', () => {
 
   it('maxFlows evicts the least recently used', () => {
     const evicted: number[] = [];
-    const t = new FlowTable({ maxFlows: 2, onEvict: (f) => evicted.push(f.id) });
+    const t = new FlowTable({ recencyUs: 0, maxFlows: 2, onEvict: (f) => evicted.push(f.id) });
     t.update(pkt({ sp: 1 }));
     t.update(pkt({ sp: 2 }));
     t.update(pkt({ sp: 1 }));

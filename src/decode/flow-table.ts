@@ -87,6 +87,11 @@ export interface FlowTableOptions {
   tcpClosedTimeoutUs?: number;
   /** At most this many flows; creating one more evicts the least recently used. Default 1,000,000. */
   maxFlows?: number;
+  /**
+   * Granularity of the recency order (µs of packet time, default 1 s): a flow moves to the
+   * tail of the LRU list at most this often, so idle eviction may be this much late.
+   */
+  recencyUs?: number;
   /** Is `port` a server port for `proto`? Default: port < 1024. */
   isServerPort?: (proto: number, port: number) => boolean;
   onEvict?: (flow: Flow) => void;
@@ -113,6 +118,8 @@ class FlowRec implements Flow {
   prev: FlowRec | null = null;
   next: FlowRec | null = null;
   list = LIST_ACTIVE;
+  /** Packet time of the last move to the recency list's tail. */
+  touchedUs = 0;
   /** Bit 0: client sent FIN; bit 1: server sent FIN. */
   fins = 0;
   /** Sequence number of the client's SYN (-1 when not seen). */
@@ -202,6 +209,7 @@ export class FlowTable {
   private readonly idleTimeoutUs: number;
   private readonly closedTimeoutUs: number;
   private readonly maxFlows: number;
+  private readonly recencyUs: number;
   private readonly isServerPort: (proto: number, port: number) => boolean;
   private readonly onEvict: ((flow: Flow) => void) | undefined;
 
@@ -219,6 +227,7 @@ export class FlowTable {
     this.idleTimeoutUs = opts.idleTimeoutUs ?? 300_000_000;
     this.closedTimeoutUs = opts.tcpClosedTimeoutUs ?? 10_000_000;
     this.maxFlows = Math.max(1, opts.maxFlows ?? 1_000_000);
+    this.recencyUs = Math.max(0, opts.recencyUs ?? 1_000_000);
     this.isServerPort = opts.isServerPort ?? defaultIsServerPort;
     this.onEvict = opts.onEvict;
     this.buckets = new Array<FlowRec | null>(1024).fill(null);
@@ -318,7 +327,12 @@ export class FlowTable {
       this.lastCreated = true;
     } else {
       this.lastCreated = false;
-      this.touch(f);
+      // Recency is kept to `recencyUs` of packet time: moving a flow on every packet costs
+      // more than idle timeouts of minutes need.
+      if (p.tsUs - f.touchedUs >= this.recencyUs) {
+        f.touchedUs = p.tsUs;
+        this.touch(f);
+      }
     }
     this.lastDir = dir;
 
@@ -456,6 +470,7 @@ export class FlowTable {
     const b = h & this.mask;
     f.chain = this.buckets[b] ?? null;
     this.buckets[b] = f;
+    f.touchedUs = p.tsUs;
     this.append(f, LIST_ACTIVE);
     this.count++;
     this.created++;
