@@ -26,14 +26,19 @@ export async function analyzeCommand(
   opts: AnalyzeCommandOptions,
   out: Out = console.log,
 ): Promise<number> {
-  const store = await openStore(opts.db);
   const t0 = process.hrtime.bigint();
+  const phases = { openS: 0, analyzeS: 0, mergeS: 0, classifyS: 0 };
+  const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+  const store = await openStore(opts.db);
+  phases.openS = since(t0);
   let readable = 0;
   let totalPackets = 0;
   let totalBytes = 0;
   try {
     for (const path of paths) {
+      const ta = process.hrtime.bigint();
       const outcome = await analyzeOne(path, opts);
+      phases.analyzeS += since(ta);
       if (typeof outcome === 'string') {
         process.stderr.write(`plantwarden: ${outcome}\n`);
         continue;
@@ -41,11 +46,15 @@ export async function analyzeCommand(
       totalPackets += outcome.capture.packets;
       totalBytes += outcome.capture.bytes;
       if (outcome.capture.packets > 0 || !outcome.capture.stop) readable++;
+      const tm = process.hrtime.bigint();
       const merged = await store.mergeSnapshot(outcome.snapshot);
+      phases.mergeS += since(tm);
       if (!opts.quiet) printCaptureSummary(outcome, merged, out);
     }
     if (readable === 0) return 1;
+    const tc = process.hrtime.bigint();
     await reclassify(store);
+    phases.classifyS = since(tc);
     if (!opts.quiet) await printInventorySummary(store, opts.db, out);
   } finally {
     await store.close();
@@ -57,6 +66,7 @@ export async function analyzeCommand(
         packets: totalPackets,
         bytes: totalBytes,
         seconds,
+        ...phases,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       }),
     );
