@@ -222,8 +222,12 @@ export class Pipeline implements PacketSink {
     if (p.ipProto === IpProto.TCP) {
       const s = app.streams[dir];
       if (s === null) return;
-      s.segment(p.seq, p.tcpFlags, p.payloadBuf, p.payloadOff, p.payloadLen, tsUs);
-      if (p.tcpFlags & TcpFlag.ACK) {
+      const flags = p.tcpFlags;
+      // A bare ACK carries nothing for this direction's stream, only news for the other one.
+      if (p.payloadLen !== 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== 0) {
+        s.segment(p.seq, flags, p.payloadBuf, p.payloadOff, p.payloadLen, tsUs);
+      }
+      if (flags & TcpFlag.ACK) {
         const other = app.streams[dir === 0 ? 1 : 0];
         if (other !== null) other.acked(p.ack, tsUs);
       }
