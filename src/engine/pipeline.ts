@@ -265,7 +265,12 @@ export class Pipeline implements PacketSink {
     };
     const app = new FlowApp(this, flow, info, protocol);
     if (d) app.attach(d);
-    else if ((isTcp && this.registry.tcpProbers.length) || (isUdp && this.registry.udpProbers.length)) {
+    else if (
+      // Probe only flows whose port names no protocol: a port another protocol owns (MELSOFT
+      // on 5007, HTTP on 80) must not be claimed because its bytes happen to look like ours.
+      protocol === null &&
+      ((isTcp && this.registry.tcpProbers.length) || (isUdp && this.registry.udpProbers.length))
+    ) {
       app.probesLeft = PROBE_PACKETS * 2;
     }
     flow.app = app;

@@ -98,6 +98,24 @@ describe('modbus dissector', () => {
     assert.equal(modbusDissector.probe?.(http, 0, http.length, 0), 'no-match');
     const badLen = Uint8Array.from([0, 1, 0, 0, 0x10, 0x00, 1, 3, 0, 0]);
     assert.equal(modbusDissector.probe?.(badLen, 0, badLen.length, 0), 'no-match');
+    // Two requests back to back tile the segment: still Modbus.
+    const two = Uint8Array.from([...readHolding(1), ...readHolding(2)]);
+    assert.equal(modbusDissector.probe?.(two, 0, two.length, 0), 'match');
+    // A frame whose declared length runs past the segment: wait for the rest.
+    assert.equal(modbusDissector.probe?.(two, 0, two.length - 3, 0), 'need-more');
+  });
+
+  it('does not claim MELSOFT traffic whose first 8 bytes look like an MBAP header', () => {
+    // Regression: melsoft_variant_clean.pcap (ITI corpus), TCP 5001 -> 5562, 73-byte payload.
+    // 57 00 | 00 00 | 00 11 | 11 | 07 reads as tid 0x5700, protocol 0, length 17, unit 17,
+    // READ_EXCEPTION_STATUS, but the "next frame" at offset 23 is not a frame.
+    const melsoft = Uint8Array.from(
+      Buffer.from(
+        '57000000001111070000ffff0300000000000034001c021614000000000000000000000000000000000000000004101c0b00000000000000',
+        'hex',
+      ),
+    );
+    assert.equal(modbusDissector.probe?.(melsoft, 0, melsoft.length, 1), 'no-match');
   });
 
   it('pairs request and response by transaction id', () => {

@@ -142,7 +142,16 @@ export const modbusDissector: Dissector<ModbusState> = {
       if (len >= 4 && (buf[off + 2] !== 0 || buf[off + 3] !== 0)) return 'no-match';
       return 'need-more';
     }
-    return plausibleFrame(buf, off, len, dir) ? 'match' : 'no-match';
+    // Every frame in the segment must be plausible and the frames must tile it exactly: other
+    // protocols' bytes (MELSOFT, for one) often pass the header test for one frame by chance.
+    const end = off + len;
+    let pos = off;
+    while (end - pos >= MBAP_HEADER_LEN + 1) {
+      if (!plausibleFrame(buf, pos, end - pos, dir)) return 'no-match';
+      pos += 6 + (((buf[pos + 4] as number) << 8) | (buf[pos + 5] as number));
+    }
+    if (pos === end) return 'match';
+    return pos > end ? 'need-more' : 'no-match';
   },
 
   newState(_flow: FlowInfo): ModbusState {
