@@ -3,23 +3,10 @@
 // (2) the CLI bundled into one ESM file, so a command starts in tens of milliseconds instead of
 // resolving hundreds of modules (Kysely alone is 280 files).
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+import { buildOuiTable } from '../dist/src/inventory/oui.js';
 
-const require = createRequire(import.meta.url);
-const registry = require('oui-data');
-const lines = [];
-for (const [oui, raw] of Object.entries(registry)) {
-  if (!/^[0-9A-F]{6}$/.test(oui)) continue;
-  const name = String(raw)
-    .split('\n', 1)[0]
-    .replace(/[\s,.;]+$/, '')
-    .replace(/[\t\r]/g, ' ')
-    .trim();
-  if (name) lines.push(`${oui}\t${name}`);
-}
-lines.sort();
-writeFileSync('dist/oui-vendors.tsv', `${lines.join('\n')}\n`);
+writeFileSync('dist/oui-vendors.tsv', buildOuiTable());
 
 await build({
   entryPoints: ['dist/src/cli/main.js'],

@@ -31,13 +31,20 @@ export async function analyzeCommand(
   const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
   const store = await openStore(opts.db);
   phases.openS = since(t0);
+  let credentialKey: Uint8Array;
+  try {
+    credentialKey = await store.credentialKey();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   let readable = 0;
   let totalPackets = 0;
   let totalBytes = 0;
   try {
     for (const path of paths) {
       const ta = process.hrtime.bigint();
-      const outcome = await analyzeOne(path, opts);
+      const outcome = await analyzeOne(path, opts, credentialKey);
       phases.analyzeS += since(ta);
       if (typeof outcome === 'string') {
         process.stderr.write(`plantwarden: ${outcome}\n`);
@@ -74,12 +81,17 @@ export async function analyzeCommand(
   return 0;
 }
 
-async function analyzeOne(path: string, opts: AnalyzeCommandOptions): Promise<AnalysisOutcome | string> {
+async function analyzeOne(
+  path: string,
+  opts: AnalyzeCommandOptions,
+  credentialKey: Uint8Array,
+): Promise<AnalysisOutcome | string> {
   const showBar = opts.progress !== false && !opts.quiet && process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;
   const started = Date.now();
   try {
     return await analyzeCapture(path, {
+      credentialKey,
       ...(showBar
         ? {
             onProgress: (p) => {
@@ -144,6 +156,14 @@ function printCaptureSummary(o: AnalysisOutcome, merged: boolean, out: Out): voi
     .slice(0, 12)
     .map(([name, p]) => `${name}${p.dissected ? '' : '*'} ${fmtInt(p.packets)}`);
   if (protos.length) out(`  protocols (packets; * = named by port only): ${protos.join(', ')}`);
+  const creds = o.snapshot.credentials;
+  if (creds.length) {
+    const clear = creds.filter((c) => c.cleartext).length;
+    const protos = [...new Set(creds.map((c) => c.protocol))].join(', ');
+    out(
+      `  credentials seen: ${creds.length} (${clear} in the clear) over ${protos}; secrets kept only as fingerprints`,
+    );
+  }
   const anomalies = new Map<string, number>();
   for (const a of o.snapshot.anomalies) anomalies.set(a.code, (anomalies.get(a.code) ?? 0) + a.count);
   if (anomalies.size) {

@@ -100,8 +100,9 @@ export async function assetCommand(
     }
     const links = (await store.listLinks()).filter((l) => l.clientKey === a.key || l.serverKey === a.key);
     const anomalies = (await store.listAnomalies()).filter((x) => x.assetKey === a.key);
+    const credentials = (await store.listCredentials()).filter((c) => c.clientKey === a.key || c.serverKey === a.key);
     if (opts.json) {
-      out(JSON.stringify({ asset: a, links, anomalies }, null, 2));
+      out(JSON.stringify({ asset: a, links, anomalies, credentials }, null, 2));
       return 0;
     }
     const s = summarizeAsset(a);
@@ -177,6 +178,30 @@ export async function assetCommand(
         60,
       ),
     );
+    if (credentials.length) {
+      out('');
+      out('Credentials (secrets are never stored: only keyed fingerprints)');
+      out(
+        table(
+          ['DIR', 'PEER', 'PROTOCOL', 'MECHANISM', 'USER', 'IN CLEAR', 'OK/FAIL', 'SEEN', 'FINGERPRINT'],
+          credentials.map((c) => {
+            const used = c.clientKey === a.key;
+            return [
+              used ? 'used ->' : '<- accepts',
+              (used ? c.serverKey : c.clientKey) ?? '-',
+              c.protocol,
+              c.mechanism,
+              c.user || '-',
+              c.cleartext ? 'yes' : 'no',
+              `${c.successes}/${c.failures}`,
+              fmtInt(c.count),
+              c.secretFingerprint ? c.secretFingerprint.slice(0, 12) : '-',
+            ];
+          }),
+          40,
+        ),
+      );
+    }
     if (anomalies.length) {
       out('');
       out('Anomalies');

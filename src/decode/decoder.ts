@@ -218,6 +218,8 @@ export class Decoder {
       }
       const oui = (buf[p + 3]! << 16) | (buf[p + 4]! << 8) | buf[p + 5]!;
       const pid = (buf[p + 6]! << 8) | buf[p + 7]!;
+      out.snapOui = oui;
+      out.snapPid = pid;
       if (oui === 0) {
         this.l3(pid, buf, p + 8, end, out);
         return;

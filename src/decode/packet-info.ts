@@ -34,6 +34,9 @@ export class PacketInfo {
   /** For 802.3 frames with LLC: DSAP/SSAP (0 when not LLC), and SNAP OUI/pid when present. */
   llcDsap = 0;
   llcSsap = 0;
+  /** 802.3 SNAP header (DSAP/SSAP 0xAA): OUI and protocol id; 0 when absent. */
+  snapOui = 0;
+  snapPid = 0;
   /** Offset/length of the L2 payload (after Ethernet/VLAN/LLC) within `buf`. */
   l2PayloadOff = 0;
   l2PayloadLen = 0;
@@ -84,6 +87,8 @@ export class PacketInfo {
     this.etherType = 0;
     this.llcDsap = 0;
     this.llcSsap = 0;
+    this.snapOui = 0;
+    this.snapPid = 0;
     this.l2PayloadOff = 0;
     this.l2PayloadLen = 0;
     this.arpOp = 0;

@@ -1,4 +1,17 @@
+import type { PacketInfo } from '../decode/packet-info.js';
 import type { Dissector } from './contract.js';
+
+/**
+ * The registry key of a non-IP frame: its EtherType; for 802.3 SNAP frames with a non-zero OUI
+ * `oui * 0x10000 + pid` (Cisco CDP = 0xc2000); for other LLC frames `0x1000000 + DSAP`
+ * (STP = 0x1000042). 0 when the frame has neither.
+ */
+export function l2Key(p: PacketInfo): number {
+  if (p.etherType !== 0) return p.etherType;
+  if (p.snapOui !== 0) return p.snapOui * 0x10000 + p.snapPid;
+  if (p.llcDsap !== 0) return 0x1000000 + p.llcDsap;
+  return 0;
+}
 
 /**
  * Maps transports and ports (or EtherTypes) to dissectors, and keeps the dissectors that can

@@ -10,6 +10,8 @@ import { Pipeline, type ProtocolCount } from './pipeline.js';
 
 export interface AnalyzeOptions {
   registry?: DissectorRegistry;
+  /** The inventory's key for credential fingerprints (see InventoryRepository.credentialKey). */
+  credentialKey?: Uint8Array;
   onObservation?: (obs: Observation) => void;
   onProgress?: (p: { bytesRead: number; totalBytes: number | null; packets: number }) => void;
 }
@@ -38,6 +40,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const pipeline = new Pipeline({
     registry: opts.registry ?? defaultRegistry(),
     ...(opts.onObservation ? { onObservation: opts.onObservation } : {}),
+    ...(opts.credentialKey ? { credentialKey: opts.credentialKey } : {}),
   });
   const onProgress = opts.onProgress;
   const capture = await readCapture(path, pipeline, {
@@ -89,6 +92,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
     assets: inv.assets,
     links: inv.links,
     anomalies: inv.anomalies,
+    credentials: inv.credentials,
   };
   return {
     source,

@@ -1,10 +1,11 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import { type Flow, FlowTable } from '../decode/flow-table.js';
 import { IpProto, Layer, PacketInfo, TcpFlag } from '../decode/packet-info.js';
 import { TcpStream } from '../decode/tcp-reassembly.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
-import type { DissectorRegistry } from '../dissectors/registry.js';
+import { type DissectorRegistry, l2Key } from '../dissectors/registry.js';
 import { InventoryBuilder, Precedence } from '../inventory/builder.js';
 import type { Direction, Observation } from '../observations/observation.js';
 import { ip4ToString, ip6ToString } from '../util/net.js';
@@ -26,7 +27,15 @@ export interface PipelineOptions {
   onObservation?: (obs: Observation) => void;
   /** Flow idle timeout in µs of packet time (default 120 s). */
   idleTimeoutUs?: number;
+  /**
+   * Key for credential fingerprints (the inventory's, from `InventoryRepository.credentialKey`).
+   * Without one a random key is used: fingerprints are then comparable within this run only.
+   */
+  credentialKey?: Uint8Array;
 }
+
+/** L2 dissector states kept per dissector (one per sending MAC). */
+const MAX_L2_STATES = 65_536;
 
 /** How many packets between idle-flow sweeps. */
 const EXPIRE_EVERY = 1 << 16;
@@ -58,7 +67,6 @@ class FlowApp implements DissectContext {
 
   constructor(
     private readonly pipe: Pipeline,
-    readonly raw: Flow,
     info: FlowInfo,
     protocol: string | null,
   ) {
@@ -81,6 +89,9 @@ class FlowApp implements DissectContext {
   }
   anomaly(code: string, detail: string): void {
     this.pipe.flowAnomaly(this, code, detail);
+  }
+  fingerprint(secret: Uint8Array | string): string {
+    return this.pipe.fingerprint(secret);
   }
   violation(reason: string): void {
     if (this.dead) return;
@@ -155,11 +166,15 @@ export class Pipeline implements PacketSink {
   digest = 0x811c9dc5;
   private readonly registry: DissectorRegistry;
   private readonly onObservation: ((obs: Observation) => void) | undefined;
+  private readonly credentialKey: Uint8Array;
+  /** L2 dissector contexts: dissector -> sending MAC -> context. */
+  private readonly l2Apps = new Map<Dissector, Map<number, FlowApp>>();
   private sinceExpire = 0;
 
   constructor(opts: PipelineOptions) {
     this.registry = opts.registry;
     this.onObservation = opts.onObservation;
+    this.credentialKey = opts.credentialKey ?? randomBytes(32);
     this.flows = new FlowTable({
       idleTimeoutUs: opts.idleTimeoutUs ?? 120_000_000,
       isServerPort: (proto, port) =>
@@ -195,9 +210,11 @@ export class Pipeline implements PacketSink {
       this.inventory.arp(p.arpSenderMac || p.srcMac, sender, tsUs, p.vlan, origLen);
     } else if (layers & Layer.L2) {
       c.otherL2++;
-      const name = p.etherType !== 0 ? etherTypeName(p.etherType) : llcName(p.llcDsap);
-      this.countProtocol(name, 1, origLen, false, 0);
+      const d = this.registry.hasL2 ? this.registry.forEtherType(l2Key(p)) : undefined;
+      const name = d ? d.name : p.etherType !== 0 ? etherTypeName(p.etherType) : llcName(p.llcDsap);
+      this.countProtocol(name, 1, origLen, d !== undefined, 0);
       this.inventory.l2Frame(p.srcMac, p.dstMac, name, tsUs, p.vlan, origLen);
+      if (d) this.l2Frame(d, p, buf, tsUs);
     } else {
       c.undecoded++;
     }
@@ -205,6 +222,35 @@ export class Pipeline implements PacketSink {
       this.sinceExpire = 0;
       this.flows.expire(tsUs);
     }
+  }
+
+  /** A non-IP frame for an L2 dissector: one context per (dissector, sending MAC). */
+  private l2Frame(d: Dissector, p: PacketInfo, buf: Uint8Array, tsUs: number): void {
+    let apps = this.l2Apps.get(d);
+    if (!apps) {
+      apps = new Map();
+      this.l2Apps.set(d, apps);
+    }
+    let app = apps.get(p.srcMac);
+    if (!app) {
+      if (apps.size >= MAX_L2_STATES) return;
+      const info: FlowInfo = {
+        id: 0,
+        transport: 'l2',
+        clientIp: '',
+        serverIp: '',
+        clientPort: 0,
+        serverPort: 0,
+        clientMac: p.srcMac,
+        serverMac: 0,
+        vlan: p.vlan,
+      };
+      app = new FlowApp(this, info, d.name);
+      app.attach(d);
+      apps.set(p.srcMac, app);
+    }
+    if (app.dead) return;
+    app.parse(buf, p.l2PayloadOff, p.l2PayloadLen, tsUs, 0);
   }
 
   private flowPacket(p: PacketInfo, tsUs: number): void {
@@ -263,7 +309,7 @@ export class Pipeline implements PacketSink {
       serverMac: flow.serverMac,
       vlan: flow.vlan,
     };
-    const app = new FlowApp(this, flow, info, protocol);
+    const app = new FlowApp(this, info, protocol);
     if (d) app.attach(d);
     else if (
       // Probe only flows whose port names no protocol: a port another protocol owns (MELSOFT
@@ -353,9 +399,28 @@ export class Pipeline implements PacketSink {
       }
       case 'asset.identity': {
         const about = obs.about;
+        const f = app.flow;
         const target =
-          about === 'client' ? { ip: app.flow.clientIp } : about === 'server' ? { ip: app.flow.serverIp } : about;
+          about === 'client'
+            ? f.transport === 'l2'
+              ? { mac: f.clientMac }
+              : { ip: f.clientIp }
+            : about === 'server'
+              ? { ip: f.serverIp }
+              : about;
         this.inventory.identity(target, obs.facts, obs.protocol, obs.ts, Precedence.device);
+        break;
+      }
+      case 'credential': {
+        const f = app.flow;
+        const byClient = obs.by === 'client';
+        this.inventory.credential(
+          obs,
+          byClient ? f.clientIp : f.serverIp,
+          byClient ? f.clientMac : f.serverMac,
+          byClient ? f.serverIp : f.clientIp,
+          byClient ? f.serverMac : f.clientMac,
+        );
         break;
       }
       case 'anomaly': {
@@ -365,6 +430,11 @@ export class Pipeline implements PacketSink {
       }
     }
     if (this.onObservation) this.onObservation(obs);
+  }
+
+  /** HMAC-SHA-256 of a secret under the inventory's key: 32 hex characters. */
+  fingerprint(secret: Uint8Array | string): string {
+    return createHmac('sha256', this.credentialKey).update(secret).digest('hex').slice(0, 32);
   }
 
   flowAnomaly(app: FlowApp, code: string, detail: string): void {
@@ -383,6 +453,18 @@ export class Pipeline implements PacketSink {
   /** End of input: flush every flow (in id order) and fold decoder anomalies in. */
   finish(): void {
     this.flows.drain();
+    for (const [d, apps] of this.l2Apps) {
+      if (!d.onEnd) continue;
+      for (const app of apps.values()) {
+        if (app.dead) continue;
+        app.tsUs = this.lastUs;
+        try {
+          d.onEnd(app.state, app);
+        } catch (err) {
+          this.flowAnomaly(app, `${d.name}-parser-error`, err instanceof Error ? err.message : String(err));
+        }
+      }
+    }
     for (const [code, a] of this.decoder.anomalies) {
       this.inventory.anomaly(code, 'decode', null, a.firstUs, a.example, a.count);
       if (a.lastUs > a.firstUs) this.inventory.anomaly(code, 'decode', null, a.lastUs, a.example, 0);

@@ -1,7 +1,7 @@
 import type { Flow } from '../decode/flow-table.js';
-import type { IdentityFact } from '../observations/observation.js';
+import type { CredentialObservation, IdentityFact } from '../observations/observation.js';
 import { macIsMulticast, macToString, parseMac } from '../util/net.js';
-import type { AnomalyRecord, AssetRecord, FactRecord, LinkRecord, RoleRecord } from './model.js';
+import type { AnomalyRecord, AssetRecord, CredentialRecord, FactRecord, LinkRecord, RoleRecord } from './model.js';
 import { ouiVendor } from './oui.js';
 
 /**
@@ -94,10 +94,29 @@ interface AnomalyAgg {
   example: string;
 }
 
+interface CredentialAgg {
+  presenterIp: string;
+  presenterMac: number;
+  targetIp: string;
+  targetMac: number;
+  protocol: string;
+  mechanism: string;
+  user: string;
+  secretFingerprint: string | null;
+  cleartext: boolean;
+  source: string;
+  successes: number;
+  failures: number;
+  count: number;
+  firstUs: number;
+  lastUs: number;
+}
+
 export interface InventoryResult {
   assets: AssetRecord[];
   links: LinkRecord[];
   anomalies: AnomalyRecord[];
+  credentials: CredentialRecord[];
 }
 
 export class InventoryBuilder {
@@ -108,6 +127,7 @@ export class InventoryBuilder {
   private readonly factsByMac = new Map<number, Map<string, FactAgg>>();
   private readonly links = new Map<string, LinkAgg>();
   private readonly anomalies = new Map<string, AnomalyAgg>();
+  private readonly credentials = new Map<string, CredentialAgg>();
   private nextId = 1;
 
   /** The endpoint for (mac, ip), created on first use. Group addresses return null: they are not assets. */
@@ -313,13 +333,64 @@ export class InventoryBuilder {
           value: f.value,
           protocol,
           source: f.source,
-          precedence,
+          precedence: f.precedence ?? precedence,
           firstUs: tsUs,
           lastUs: tsUs,
           count: 1,
         });
       }
     }
+  }
+
+  /**
+   * A credential presented by (presenterIp, presenterMac) to (targetIp, targetMac). Only the
+   * fingerprint of the secret arrives here; the plaintext never leaves the dissector.
+   */
+  credential(
+    obs: CredentialObservation,
+    presenterIp: string,
+    presenterMac: number,
+    targetIp: string,
+    targetMac: number,
+  ): void {
+    const key = [
+      presenterIp,
+      presenterMac,
+      targetIp,
+      targetMac,
+      obs.protocol,
+      obs.mechanism,
+      obs.user,
+      obs.secretFingerprint ?? '',
+      obs.source,
+    ].join('\u0000');
+    let c = this.credentials.get(key);
+    if (!c) {
+      c = {
+        presenterIp,
+        presenterMac,
+        targetIp,
+        targetMac,
+        protocol: obs.protocol,
+        mechanism: obs.mechanism,
+        user: obs.user,
+        secretFingerprint: obs.secretFingerprint,
+        cleartext: false,
+        source: obs.source,
+        successes: 0,
+        failures: 0,
+        count: 0,
+        firstUs: obs.ts,
+        lastUs: obs.ts,
+      };
+      this.credentials.set(key, c);
+    }
+    c.count++;
+    if (obs.outcome === 'success') c.successes++;
+    else if (obs.outcome === 'failure') c.failures++;
+    if (obs.cleartext) c.cleartext = true;
+    if (obs.ts < c.firstUs) c.firstUs = obs.ts;
+    if (obs.ts > c.lastUs) c.lastUs = obs.ts;
   }
 
   anomaly(code: string, protocol: string, ip: string | null, tsUs: number, detail: string, count = 1): void {
@@ -500,6 +571,49 @@ export class InventoryBuilder {
       }
     }
 
+    const assetOf = (ip: string, mac: number): string | null => {
+      if (ip) {
+        const k = ipOwner.get(ip) ?? `ip:${ip}`;
+        if (assets.has(k)) return k;
+      }
+      if (mac && !routers.has(mac)) {
+        const k = `mac:${macToString(mac)}`;
+        if (assets.has(k)) return k;
+      }
+      return null;
+    };
+    const credMerge = new Map<string, CredentialRecord>();
+    for (const c of this.credentials.values()) {
+      const clientKey = assetOf(c.presenterIp, c.presenterMac);
+      const serverKey = assetOf(c.targetIp, c.targetMac);
+      const key = [clientKey, serverKey, c.protocol, c.mechanism, c.user, c.secretFingerprint, c.source].join('\u0000');
+      const cur = credMerge.get(key);
+      if (cur) {
+        cur.successes += c.successes;
+        cur.failures += c.failures;
+        cur.count += c.count;
+        cur.cleartext ||= c.cleartext;
+        cur.firstSeenUs = Math.min(cur.firstSeenUs, c.firstUs);
+        cur.lastSeenUs = Math.max(cur.lastSeenUs, c.lastUs);
+      } else {
+        credMerge.set(key, {
+          clientKey,
+          serverKey,
+          protocol: c.protocol,
+          mechanism: c.mechanism,
+          user: c.user,
+          secretFingerprint: c.secretFingerprint,
+          cleartext: c.cleartext,
+          source: c.source,
+          successes: c.successes,
+          failures: c.failures,
+          count: c.count,
+          firstSeenUs: c.firstUs,
+          lastSeenUs: c.lastUs,
+        });
+      }
+    }
+
     const out: AssetRecord[] = [];
     for (const a of [...assets.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))) {
       out.push({
@@ -539,7 +653,7 @@ export class InventoryBuilder {
         classification: { role: 'unknown', confidence: 0, reasons: [] },
       });
     }
-    return { assets: out, links, anomalies };
+    return { assets: out, links, anomalies, credentials: [...credMerge.values()] };
   }
 }
 

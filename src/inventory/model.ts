@@ -95,6 +95,33 @@ export interface AnomalyRecord {
   example: string;
 }
 
+/**
+ * A credential seen on the wire, aggregated: who presented it (client) to whom (server), with
+ * the secret only as a keyed fingerprint (never in plain text).
+ */
+export interface CredentialRecord {
+  /** Asset that presented the credential (null when it is not an asset, e.g. never answered). */
+  clientKey: string | null;
+  /** Asset it was presented to. */
+  serverKey: string | null;
+  protocol: string;
+  mechanism: string;
+  /** User name ('' when the protocol has none). */
+  user: string;
+  /** HMAC-SHA-256 (inventory key) of the secret, 32 hex characters; null when no secret was seen. */
+  secretFingerprint: string | null;
+  /** The secret crossed the wire in the clear. */
+  cleartext: boolean;
+  /** Protocol field it was read from ('ftp.USER/PASS'). */
+  source: string;
+  successes: number;
+  failures: number;
+  /** Times seen in all (successes + failures + unknown outcomes). */
+  count: number;
+  firstSeenUs: number;
+  lastSeenUs: number;
+}
+
 export interface AnalysisRecord {
   /** Content id: sha-like id of (source name, size, first packet time) so re-running is detected. */
   id: string;
@@ -116,4 +143,5 @@ export interface InventorySnapshot {
   assets: AssetRecord[];
   links: LinkRecord[];
   anomalies: AnomalyRecord[];
+  credentials: CredentialRecord[];
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { macIsLocal, macOui } from '../util/net.js';
@@ -22,7 +23,25 @@ function load(): string {
     }
     dir = dirname(dir);
   }
-  throw new Error('MAC vendor table dist/oui-vendors.tsv is missing: run `npm run build`');
+  // Not built (e.g. a test build into another folder): build the same table from the package.
+  table = buildOuiTable();
+  return table;
+}
+
+/** The sorted "OUI<TAB>name" table built from the `oui-data` package (the build writes it to dist). */
+export function buildOuiTable(): string {
+  const registry = createRequire(import.meta.url)('oui-data') as Record<string, string>;
+  const lines: string[] = [];
+  for (const [oui, raw] of Object.entries(registry)) {
+    if (!/^[0-9A-F]{6}$/.test(oui)) continue;
+    const name = (String(raw).split('\n', 1)[0] ?? '')
+      .replace(/[\s,.;]+$/, '')
+      .replace(/[\t\r]/g, ' ')
+      .trim();
+    if (name) lines.push(`${oui}\t${name}`);
+  }
+  lines.sort();
+  return `${lines.join('\n')}\n`;
 }
 
 /** Registered organisation for the MAC's OUI, e.g. "Siemens AG"; null when unassigned or locally administered. */

@@ -74,6 +74,12 @@ export interface IdentityFact {
   value: string;
   /** Where it came from inside the protocol: 'modbus.43/14.VendorName'. */
   source: string;
+  /**
+   * How much this value should be believed against others for the same field (see
+   * `Precedence` in src/inventory/builder.ts): default 100, a device's own identity answer.
+   * Names from name services (DNS, DHCP, NetBIOS, mDNS) use 50; guesses from banners 30.
+   */
+  precedence?: number;
 }
 
 /** What a packet says about a device. */
@@ -96,4 +102,29 @@ export interface AnomalyObservation extends Base {
   dir?: Direction;
 }
 
-export type Observation = TransactionObservation | IdentityObservation | AnomalyObservation;
+/**
+ * A credential seen on the wire: who used it against whom, over which protocol, and whether it
+ * crossed the network in the clear. The secret itself is NEVER kept: dissectors call
+ * `ctx.fingerprint(secret)` (a keyed HMAC, the key stored with the inventory) and drop the
+ * bytes, so a later rule can match the fingerprint against default-password lists and find
+ * one password reused on several devices without anyone reading it back.
+ */
+export interface CredentialObservation extends Base {
+  kind: 'credential';
+  /** 'password' (FTP, Telnet, HTTP Basic, MQTT), 'community' (SNMP v1/v2c), 'device-password' (BACnet DCC, PLC protection)... */
+  mechanism: 'password' | 'community' | 'device-password' | 'hash' | 'token' | 'certificate' | (string & {});
+  /** User name when the protocol has one ('' when it has none, e.g. SNMP communities). Names are not secrets. */
+  user: string;
+  /** `ctx.fingerprint(secret)`, or null when only the user name was seen. */
+  secretFingerprint: string | null;
+  /** The secret crossed the wire unencrypted (readable by anyone on the path). */
+  cleartext: boolean;
+  /** Whether the server accepted it, when the protocol says. */
+  outcome: 'success' | 'failure' | 'unknown';
+  /** Where in the protocol: 'ftp.USER/PASS', 'http.authorization.basic', 'snmp.community'. */
+  source: string;
+  /** The side that presented the credential (usually the client) logs into the other side. */
+  by: 'client' | 'server';
+}
+
+export type Observation = TransactionObservation | IdentityObservation | AnomalyObservation | CredentialObservation;

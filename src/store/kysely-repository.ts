@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type {
   AnalysisRecord,
@@ -6,6 +6,7 @@ import type {
   AssetRecord,
   AssetRole,
   Classification,
+  CredentialRecord,
   FactRecord,
   InventorySnapshot,
   LinkRecord,
@@ -20,6 +21,7 @@ import type {
   AssetRolesTable,
   AssetsTable,
   AssetVlansTable,
+  CredentialsTable,
   Database,
   LinkOpsTable,
   LinksTable,
@@ -42,6 +44,10 @@ type RoleRow = Row<AssetRolesTable>;
 type LinkRow = Row<LinksTable>;
 type OpRow = Row<LinkOpsTable>;
 type AnomalyRow = Row<AnomaliesTable>;
+type CredentialRow = Row<CredentialsTable>;
+
+/** `settings` key of the credential fingerprint key. */
+const CREDENTIAL_KEY_SETTING = 'credential_key';
 
 /** All rows of one snapshot, encoded, validated and de-duplicated, ready to insert. */
 interface PreparedSnapshot {
@@ -54,6 +60,7 @@ interface PreparedSnapshot {
   links: LinkRow[];
   ops: OpRow[];
   anomalies: AnomalyRow[];
+  credentials: CredentialRow[];
 }
 
 // Text PostgreSQL cannot store (NUL) or that no UTF-8 database can hold (lone UTF-16
@@ -370,6 +377,42 @@ function prepareSnapshot(s: InventorySnapshot): PreparedSnapshot {
     }
   }
 
+  // Keyed by the hash of the identity; a null key or fingerprint counts as '' (asset keys and
+  // fingerprints are never empty), exactly as the inventory builder groups them.
+  const credentials = new Map<string, CredentialRow>();
+  for (const c of s.credentials ?? []) {
+    const client = c.clientKey ?? '';
+    const server = c.serverKey ?? '';
+    const fingerprint = c.secretFingerprint ?? '';
+    const id = identityHash(client, server, c.protocol, c.mechanism, c.user, fingerprint, c.source);
+    const cr: CredentialRow = {
+      id,
+      client_key: encodeText(client),
+      server_key: encodeText(server),
+      protocol: encodeText(c.protocol),
+      mechanism: encodeText(c.mechanism),
+      user_name: encodeText(c.user),
+      secret_fingerprint: encodeText(fingerprint),
+      source: encodeText(c.source),
+      cleartext: c.cleartext ? 1 : 0,
+      successes: int(c.successes),
+      failures: int(c.failures),
+      count: int(c.count),
+      first_seen_us: int(c.firstSeenUs),
+      last_seen_us: int(c.lastSeenUs),
+    };
+    const oc = credentials.get(id);
+    if (oc === undefined) credentials.set(id, cr);
+    else {
+      oc.cleartext = oc.cleartext | cr.cleartext;
+      oc.successes += cr.successes;
+      oc.failures += cr.failures;
+      oc.count += cr.count;
+      oc.first_seen_us = Math.min(oc.first_seen_us, cr.first_seen_us);
+      oc.last_seen_us = Math.max(oc.last_seen_us, cr.last_seen_us);
+    }
+  }
+
   return {
     analysis,
     assets: [...assets.values()],
@@ -382,6 +425,7 @@ function prepareSnapshot(s: InventorySnapshot): PreparedSnapshot {
     // each instead of at random (about 0.1 s less per 100,000 ops on SQLite).
     ops: [...ops.values()].sort((x, y) => cmp(x.link_id, y.link_id)),
     anomalies: [...anomalies.values()],
+    credentials: [...credentials.values()],
   };
 }
 
@@ -464,11 +508,14 @@ function sortAsset(a: AssetRecord): AssetRecord {
  * Lists come back in a stable order sorted in JS (JS string order, so both databases agree):
  * assets by key, ips/vlans ascending, facts by field then precedence (highest first), roles by
  * (protocol, role, transport, port), links by (client, server, protocol, transport, port),
- * anomalies by (code, protocol, asset), analyses by (startedAt, id).
+ * anomalies by (code, protocol, asset), analyses by (startedAt, id), credentials by (client,
+ * server, protocol, mechanism, user, fingerprint, source) with null as ''.
  */
 export class KyselyInventoryRepository implements InventoryRepository {
   /** Compiled upsert SQL by table and batch size (see `upsert`). */
   private readonly templates = new Map<string, string>();
+  /** The credential key once read (it never changes for a database). */
+  private key: Buffer | null = null;
 
   constructor(readonly db: Kysely<Database>) {}
 
@@ -663,6 +710,65 @@ export class KyselyInventoryRepository implements InventoryRepository {
       .sort((x, y) => cmp(x.startedAt, y.startedAt) || cmp(x.id, y.id));
   }
 
+  async listCredentials(): Promise<CredentialRecord[]> {
+    const rows = await this.db.selectFrom('credentials').selectAll().execute();
+    const orNull = (s: string) => (s === '' ? null : decodeText(s));
+    return rows
+      .map(
+        (r): CredentialRecord => ({
+          clientKey: orNull(r.client_key),
+          serverKey: orNull(r.server_key),
+          protocol: decodeText(r.protocol),
+          mechanism: decodeText(r.mechanism),
+          user: decodeText(r.user_name),
+          secretFingerprint: orNull(r.secret_fingerprint),
+          cleartext: Number(r.cleartext) !== 0,
+          source: decodeText(r.source),
+          successes: Number(r.successes),
+          failures: Number(r.failures),
+          count: Number(r.count),
+          firstSeenUs: Number(r.first_seen_us),
+          lastSeenUs: Number(r.last_seen_us),
+        }),
+      )
+      .sort(
+        (x, y) =>
+          cmp(x.clientKey ?? '', y.clientKey ?? '') ||
+          cmp(x.serverKey ?? '', y.serverKey ?? '') ||
+          cmp(x.protocol, y.protocol) ||
+          cmp(x.mechanism, y.mechanism) ||
+          cmp(x.user, y.user) ||
+          cmp(x.secretFingerprint ?? '', y.secretFingerprint ?? '') ||
+          cmp(x.source, y.source),
+      );
+  }
+
+  /**
+   * Created on first call: a random candidate is inserted only if no key exists yet, then the
+   * stored one is read back, so two processes opening one database at once agree on the key.
+   * Each call returns a fresh copy.
+   */
+  async credentialKey(): Promise<Uint8Array> {
+    if (this.key === null) {
+      await this.db
+        .insertInto('settings')
+        .values({ key: CREDENTIAL_KEY_SETTING, value: randomBytes(32).toString('hex') })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const row = await this.db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', CREDENTIAL_KEY_SETTING)
+        .executeTakeFirst();
+      // Never show the value: it is the key to every fingerprint in this inventory.
+      if (row === undefined || !/^[0-9a-f]{64}$/.test(row.value)) {
+        throw new Error('store: the credential key in settings is missing or not 32 bytes of hex');
+      }
+      this.key = Buffer.from(row.value, 'hex');
+    }
+    return new Uint8Array(this.key);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -758,6 +864,21 @@ async function mergeRows(trx: Transaction<Database>, t: Map<string, string>, p: 
           count: sum('anomalies', 'count'),
           first_seen_us: lowest('anomalies', 'first_seen_us'),
           last_seen_us: highest('anomalies', 'last_seen_us'),
+        }),
+      ),
+  );
+  await upsert(trx, t, 'credentials', p.credentials, (b) =>
+    trx
+      .insertInto('credentials')
+      .values(b)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          cleartext: sql<number>`case when excluded.cleartext <> 0 then 1 else credentials.cleartext end`,
+          successes: sum('credentials', 'successes'),
+          failures: sum('credentials', 'failures'),
+          count: sum('credentials', 'count'),
+          first_seen_us: lowest('credentials', 'first_seen_us'),
+          last_seen_us: highest('credentials', 'last_seen_us'),
         }),
       ),
   );

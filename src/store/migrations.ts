@@ -154,6 +154,44 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+
+  // Credentials seen on the wire (secrets only as keyed fingerprints) and the per-inventory
+  // settings that hold the fingerprint key.
+  '0002-credentials': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Keyed like links: user names and sources are network data of any length, so the primary
+      // key is a sha-256 of the identity and the natural columns sit beside it. No asset foreign
+      // keys, as for links: a credential may arrive before, or without, the rows of its ends.
+      await db.schema
+        .createTable('credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_key', 'text', (c) => c.notNull())
+        .addColumn('server_key', 'text', (c) => c.notNull())
+        .addColumn('protocol', 'text', (c) => c.notNull())
+        .addColumn('mechanism', 'text', (c) => c.notNull())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('secret_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('cleartext', 'integer', (c) => c.notNull())
+        .addColumn('successes', 'bigint', (c) => c.notNull())
+        .addColumn('failures', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addColumn('first_seen_us', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_us', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('settings').execute();
+      await db.schema.dropTable('credentials').execute();
+    },
+  },
 };
 
 /**

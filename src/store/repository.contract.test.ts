@@ -9,10 +9,12 @@ import type {
   AnalysisRecord,
   AnomalyRecord,
   AssetRecord,
+  CredentialRecord,
   FactRecord,
   InventorySnapshot,
   LinkRecord,
 } from '../inventory/model.js';
+import { createMigrator } from './migrations.js';
 import { openStore, type Store } from './open.js';
 
 // One contract suite for InventoryRepository, run for every implementation: SQLite (a temp
@@ -94,6 +96,29 @@ const ROUTER = 'mac:00:00:5e:00:01:01';
 
 function fact(field: string, value: string, protocol: string, source: string, p: Partial<FactRecord> = {}): FactRecord {
   return { field, value, protocol, source, precedence: 50, firstSeenUs: 1000, lastSeenUs: 2000, count: 1, ...p };
+}
+
+/** Fingerprints are opaque 32-hex strings to the store; these stand in for ctx.fingerprint(secret). */
+const FP_ADMIN = '00112233445566778899aabbccddeeff';
+const FP_PUBLIC = 'fedcba98765432100123456789abcdef';
+
+function credential(p: Partial<CredentialRecord> = {}): CredentialRecord {
+  return {
+    clientKey: HMI,
+    serverKey: PLC,
+    protocol: 'ftp',
+    mechanism: 'password',
+    user: 'admin',
+    secretFingerprint: FP_ADMIN,
+    cleartext: true,
+    source: 'ftp.USER/PASS',
+    successes: 1,
+    failures: 2,
+    count: 3,
+    firstSeenUs: 1300,
+    lastSeenUs: 1400,
+    ...p,
+  };
 }
 
 function analysis(id: string, startedAt: string, p: Partial<AnalysisRecord> = {}): AnalysisRecord {
@@ -214,6 +239,36 @@ function snapshotA(): InventorySnapshot {
         lastSeenUs: 1700,
         example: 'checksum 0x1234',
       },
+    ],
+    credentials: [
+      credential(),
+      // SNMP community sent to an address that never became an asset.
+      credential({
+        serverKey: null,
+        protocol: 'snmp',
+        mechanism: 'community',
+        user: '',
+        secretFingerprint: FP_PUBLIC,
+        source: 'snmp.community',
+        successes: 0,
+        failures: 0,
+        count: 5,
+        firstSeenUs: 1000,
+        lastSeenUs: 2000,
+      }),
+      // Encrypted first; the second analysis sees it in the clear.
+      credential({
+        protocol: 'opcua',
+        user: 'operator',
+        secretFingerprint: null,
+        cleartext: false,
+        source: 'opcua.ActivateSession.UserNameIdentityToken',
+        successes: 1,
+        failures: 0,
+        count: 1,
+        firstSeenUs: 1500,
+        lastSeenUs: 1500,
+      }),
     ],
   };
 }
@@ -337,11 +392,46 @@ function snapshotB(): InventorySnapshot {
         example: 'checksum 0x9999',
       },
     ],
+    credentials: [
+      // The FTP login again, encrypted this time (FTPS): cleartext stays true.
+      credential({ cleartext: false, successes: 2, failures: 0, count: 2, firstSeenUs: 1200, lastSeenUs: 2600 }),
+      credential({
+        protocol: 'opcua',
+        user: 'operator',
+        secretFingerprint: null,
+        cleartext: true,
+        source: 'opcua.ActivateSession.UserNameIdentityToken',
+        successes: 0,
+        failures: 1,
+        count: 1,
+        firstSeenUs: 2700,
+        lastSeenUs: 2700,
+      }),
+      // A presenter that is not an asset, and no secret seen.
+      credential({
+        clientKey: null,
+        protocol: 'mqtt',
+        user: "sensor-7'; --",
+        secretFingerprint: null,
+        cleartext: false,
+        source: 'mqtt.CONNECT',
+        successes: 0,
+        failures: 0,
+        count: 4,
+        firstSeenUs: 2100,
+        lastSeenUs: 2900,
+      }),
+    ],
   };
 }
 
 /** What the store must hold after A then B (in the repository's documented order). */
-function expectedAfterAB(): { assets: AssetRecord[]; links: LinkRecord[]; anomalies: AnomalyRecord[] } {
+function expectedAfterAB(): {
+  assets: AssetRecord[];
+  links: LinkRecord[];
+  anomalies: AnomalyRecord[];
+  credentials: CredentialRecord[];
+} {
   const a = snapshotA();
   const b = snapshotB();
   const hmi = a.assets[1]!;
@@ -403,11 +493,34 @@ function expectedAfterAB(): { assets: AssetRecord[]; links: LinkRecord[]; anomal
       { ...a.anomalies[0]!, count: 3, firstSeenUs: 1400, lastSeenUs: 1600 },
       { ...a.anomalies[1]!, count: 5, firstSeenUs: 1700, lastSeenUs: 2800 },
     ],
+    // Sorted by (client, server, ...) with null as '': the MQTT one (no client) comes first.
+    credentials: [
+      b.credentials[2]!,
+      a.credentials[1]!,
+      {
+        ...a.credentials[0]!,
+        cleartext: true,
+        successes: 3,
+        failures: 2,
+        count: 5,
+        firstSeenUs: 1200,
+        lastSeenUs: 2600,
+      },
+      {
+        ...a.credentials[2]!,
+        cleartext: true,
+        successes: 1,
+        failures: 1,
+        count: 2,
+        firstSeenUs: 1500,
+        lastSeenUs: 2700,
+      },
+    ],
   };
 }
 
 /** A snapshot exactly as the store must give it back (lists in the documented order). */
-function sorted(s: InventorySnapshot): { assets: AssetRecord[]; links: LinkRecord[] } {
+function sorted(s: InventorySnapshot): { assets: AssetRecord[]; links: LinkRecord[]; credentials: CredentialRecord[] } {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const assets = s.assets
     .map((a) => ({
@@ -421,7 +534,17 @@ function sorted(s: InventorySnapshot): { assets: AssetRecord[]; links: LinkRecor
     ...l,
     ops: Object.fromEntries(Object.entries(l.ops).sort((x, y) => cmp(x[0], y[0]))),
   }));
-  return { assets, links };
+  const credentials = [...s.credentials].sort(
+    (x, y) =>
+      cmp(x.clientKey ?? '', y.clientKey ?? '') ||
+      cmp(x.serverKey ?? '', y.serverKey ?? '') ||
+      cmp(x.protocol, y.protocol) ||
+      cmp(x.mechanism, y.mechanism) ||
+      cmp(x.user, y.user) ||
+      cmp(x.secretFingerprint ?? '', y.secretFingerprint ?? '') ||
+      cmp(x.source, y.source),
+  );
+  return { assets, links, credentials };
 }
 
 /** Deterministic text of `n` UTF-16 units mixing ASCII, quotes, NUL, BMP and astral characters. */
@@ -487,7 +610,13 @@ function largeSnapshot(id: string, assets: number, links: number): InventorySnap
       ops: { 'modbus:READ_HOLDING_REGISTERS': 5 },
     });
   }
-  return { analysis: analysis(id, '2024-06-01T00:00:00Z'), assets: list, links: linkList, anomalies: [] };
+  return {
+    analysis: analysis(id, '2024-06-01T00:00:00Z'),
+    assets: list,
+    links: linkList,
+    anomalies: [],
+    credentials: [],
+  };
 }
 
 async function migrationRows(store: Store): Promise<{ name: string; timestamp: string }[]> {
@@ -517,11 +646,13 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       const s = await fresh(t);
       if (!s) return;
       assert.deepEqual(await s.listAssets(), []);
+      assert.deepEqual(await s.listCredentials(), []);
       assert.equal(await s.mergeSnapshot(snapshotA()), true);
       const want = sorted(snapshotA());
       assert.deepEqual(await s.listAssets(), want.assets);
       assert.deepEqual(await s.listLinks(), want.links);
       assert.deepEqual(await s.listAnomalies(), snapshotA().anomalies);
+      assert.deepEqual(await s.listCredentials(), want.credentials);
       assert.deepEqual(await s.listAnalyses(), [snapshotA().analysis]);
     });
 
@@ -534,6 +665,7 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       assert.deepEqual(await s.listAssets(), want.assets);
       assert.deepEqual(await s.listLinks(), want.links);
       assert.deepEqual(await s.listAnomalies(), want.anomalies);
+      assert.deepEqual(await s.listCredentials(), want.credentials);
       assert.deepEqual(
         (await s.listAnalyses()).map((a) => a.id),
         ['an-1', 'an-2'],
@@ -550,19 +682,26 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
         assets: [...a.assets, ...b.assets],
         links: [...a.links, ...b.links],
         anomalies: [...a.anomalies, ...b.anomalies],
+        credentials: [...a.credentials, ...b.credentials],
       };
       assert.equal(await s.mergeSnapshot(both), true);
       const want = expectedAfterAB();
       assert.deepEqual(await s.listAssets(), want.assets);
       assert.deepEqual(await s.listLinks(), want.links);
       assert.deepEqual(await s.listAnomalies(), want.anomalies);
+      assert.deepEqual(await s.listCredentials(), want.credentials);
     });
 
     test('merging an analysis id already stored is refused and changes nothing', async (t) => {
       const s = await fresh(t);
       if (!s) return;
       assert.equal(await s.mergeSnapshot(snapshotA()), true);
-      const before = { assets: await s.listAssets(), links: await s.listLinks(), anomalies: await s.listAnomalies() };
+      const before = {
+        assets: await s.listAssets(),
+        links: await s.listLinks(),
+        anomalies: await s.listAnomalies(),
+        credentials: await s.listCredentials(),
+      };
       const again = snapshotB();
       again.analysis = { ...again.analysis, id: 'an-1' };
       assert.equal(await s.mergeSnapshot(again), false);
@@ -570,22 +709,25 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       assert.deepEqual(await s.listAssets(), before.assets);
       assert.deepEqual(await s.listLinks(), before.links);
       assert.deepEqual(await s.listAnomalies(), before.anomalies);
+      assert.deepEqual(await s.listCredentials(), before.credentials);
       assert.deepEqual(await s.listAnalyses(), [snapshotA().analysis]);
 
       // Two merges of one new analysis racing: exactly one wins.
       const results = await Promise.all([s.mergeSnapshot(snapshotB()), s.mergeSnapshot(snapshotB())]);
       assert.deepEqual([...results].sort(), [false, true]);
       assert.deepEqual(await s.listAssets(), expectedAfterAB().assets);
+      assert.deepEqual(await s.listCredentials(), expectedAfterAB().credentials);
     });
 
     test('a merge that fails part-way leaves the store unchanged', async (t) => {
       const s = await fresh(t);
       if (!s) return;
-      // The anomalies upsert runs last; without its table the merge fails after the others.
-      await sql`drop table anomalies`.execute(s.db);
+      // The credentials upsert runs last; without its table the merge fails after the others.
+      await sql`drop table credentials`.execute(s.db);
       await assert.rejects(s.mergeSnapshot(snapshotA()));
       assert.deepEqual(await s.listAssets(), []);
       assert.deepEqual(await s.listLinks(), []);
+      assert.deepEqual(await s.listAnomalies(), []);
       assert.deepEqual(await s.listAnalyses(), []);
     });
 
@@ -599,6 +741,7 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
         assets: [{ ...snapshotA().assets[1]!, key: 'ip:fe80::21b:1bff:fe01:203', ips: ['fe80::21b:1bff:fe01:203'] }],
         links: [],
         anomalies: [],
+        credentials: [],
       };
       await s.mergeSnapshot(v6);
       const plc = (await s.listAssets()).find((a) => a.key === PLC);
@@ -705,6 +848,9 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
           lastSeenUs: 2,
           example: big,
         })),
+        credentials: [...odd, big].map((user, i) =>
+          credential({ clientKey: key, serverKey: i === 0 ? null : `ip:${user}`, user, source: `src\0${i}` }),
+        ),
       };
       assert.equal(await s.mergeSnapshot(snap), true);
       const want = sorted(snap);
@@ -718,6 +864,140 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
         [...snap.anomalies].sort((x, y) => cmp(x.code, y.code)),
       );
       assert.deepEqual(await s.listAnalyses(), [snap.analysis]);
+      assert.deepEqual(await s.listCredentials(), want.credentials);
+    });
+
+    test('credentials merge into an empty store and upsert on a second merge', async (t) => {
+      const s = await fresh(t);
+      if (!s) return;
+      const one = (id: string, p: Partial<CredentialRecord>): InventorySnapshot => ({
+        analysis: analysis(id, '2024-05-01T10:00:00Z'),
+        assets: [],
+        links: [],
+        anomalies: [],
+        credentials: [credential(p)],
+      });
+      assert.equal(await s.mergeSnapshot(one('c-1', { cleartext: false })), true);
+      assert.deepEqual(await s.listCredentials(), [credential({ cleartext: false })]);
+      // Same identity: counts added, seen widened, cleartext = either.
+      const second = { cleartext: true, successes: 5, failures: 1, count: 7, firstSeenUs: 900, lastSeenUs: 1350 };
+      assert.equal(await s.mergeSnapshot(one('c-2', second)), true);
+      assert.deepEqual(await s.listCredentials(), [
+        credential({ cleartext: true, successes: 6, failures: 3, count: 10, firstSeenUs: 900, lastSeenUs: 1400 }),
+      ]);
+      // Any identity column that differs gives a row of its own; null and '' keys are one identity.
+      const variants: Partial<CredentialRecord>[] = [
+        { clientKey: null },
+        { serverKey: null },
+        { protocol: 'telnet' },
+        { mechanism: 'hash' },
+        { user: 'Admin' },
+        { secretFingerprint: FP_PUBLIC },
+        { secretFingerprint: null },
+        { source: 'ftp.PASS' },
+      ];
+      for (const [i, v] of variants.entries()) await s.mergeSnapshot(one(`c-v${i}`, v));
+      assert.equal((await s.listCredentials()).length, 1 + variants.length);
+      await s.mergeSnapshot(one('c-null', { clientKey: '' as unknown as null }));
+      const noClient = (await s.listCredentials()).filter((c) => c.clientKey === null);
+      assert.equal(noClient.length, 1);
+      assert.equal(noClient[0]!.count, 6);
+    });
+
+    test('the credential key is created once, kept, and differs between stores', async (t) => {
+      const url = await target.freshUrl(t);
+      if (url === null) return;
+      const first = await openStore(url);
+      const k1 = await first.credentialKey();
+      assert.ok(k1 instanceof Uint8Array);
+      assert.equal(k1.length, 32);
+      assert.notDeepEqual(k1, new Uint8Array(32));
+      assert.deepEqual(await first.credentialKey(), k1);
+      // Callers get a copy: changing it changes nothing stored.
+      k1[0] = (k1[0]! + 1) & 255;
+      const k1again = await first.credentialKey();
+      assert.notDeepEqual(k1again, k1);
+      await first.close();
+
+      const reopened = await openStore(url);
+      t.after(() => reopened.close());
+      assert.deepEqual(await reopened.credentialKey(), k1again);
+
+      const other = await fresh(t);
+      if (!other) return;
+      const k2 = await other.credentialKey();
+      assert.equal(k2.length, 32);
+      assert.notDeepEqual(k2, k1again);
+    });
+
+    test('two handles creating the credential key at once agree on it', async (t) => {
+      const url = await target.freshUrl(t);
+      if (url === null) return;
+      // Opened one after the other (migrations are not what is raced here), keys asked at once.
+      const a = await openStore(url);
+      t.after(() => a.close());
+      const b = await openStore(url);
+      t.after(() => b.close());
+      const [ka, kb] = await Promise.all([a.credentialKey(), b.credentialKey()]);
+      assert.equal(ka.length, 32);
+      assert.deepEqual(kb, ka);
+    });
+
+    test('a hostile user name round-trips and upserts into the same row', async (t) => {
+      const s = await fresh(t);
+      if (!s) return;
+      const users = [
+        "root'; drop table credentials; --",
+        'nul\0user',
+        '\uE000escaped',
+        'lone \udc00 surrogate',
+        '\u{1F525}\u202e\n"\\',
+        hostileText(4096, 3),
+      ];
+      const snap = (id: string): InventorySnapshot => ({
+        analysis: analysis(id, '2024-05-01T10:00:00Z'),
+        assets: [],
+        links: [],
+        anomalies: [],
+        credentials: users.map((user) => credential({ user, protocol: `p\0${user.slice(0, 8)}` })),
+      });
+      assert.equal(await s.mergeSnapshot(snap('h-1')), true);
+      const want = sorted(snap('h-1')).credentials;
+      assert.deepEqual(await s.listCredentials(), want);
+      assert.equal(await s.mergeSnapshot(snap('h-2')), true);
+      assert.deepEqual(
+        await s.listCredentials(),
+        want.map((c) => ({ ...c, successes: 2, failures: 4, count: 6 })),
+      );
+    });
+
+    test('a store made before credentials existed upgrades on open and keeps its data', async (t) => {
+      const url = await target.freshUrl(t);
+      if (url === null) return;
+      const schema = url.startsWith('postgres') ? (new URL(url).searchParams.get('schema') ?? undefined) : undefined;
+      const old = await openStore(url);
+      await old.mergeSnapshot({ ...snapshotA(), credentials: [] });
+      // Back to the 0001 schema: 0002's tables are gone.
+      const down = await createMigrator(old.db, schema).migrateDown();
+      assert.equal(down.error, undefined);
+      assert.deepEqual(
+        (await migrationRows(old)).map((m) => m.name),
+        ['0001-inventory'],
+      );
+      await assert.rejects(old.listCredentials());
+      await old.close();
+
+      const upgraded = await openStore(url);
+      t.after(() => upgraded.close());
+      assert.deepEqual(
+        (await migrationRows(upgraded)).map((m) => m.name),
+        ['0001-inventory', '0002-credentials'],
+      );
+      assert.deepEqual(await upgraded.listAssets(), sorted(snapshotA()).assets);
+      assert.deepEqual(await upgraded.listCredentials(), []);
+      assert.equal((await upgraded.credentialKey()).length, 32);
+      assert.equal(await upgraded.mergeSnapshot(snapshotB()), true);
+      assert.deepEqual(await upgraded.listCredentials(), sorted(snapshotB()).credentials);
     });
 
     test('large merge: 10,000 assets, 50,000 facts, many links', async (t) => {
@@ -760,13 +1040,17 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       const first = await openStore(url);
       await first.mergeSnapshot(snapshotA());
       const migrations = await migrationRows(first);
-      assert.equal(migrations.length, 1);
+      assert.deepEqual(
+        migrations.map((m) => m.name),
+        ['0001-inventory', '0002-credentials'],
+      );
       await first.close();
 
       const second = await openStore(url);
       t.after(() => second.close());
       assert.deepEqual(await migrationRows(second), migrations);
       assert.deepEqual(await second.listAssets(), sorted(snapshotA()).assets);
+      assert.deepEqual(await second.listCredentials(), sorted(snapshotA()).credentials);
       assert.equal(await second.mergeSnapshot(snapshotA()), false);
     });
   });

@@ -3,6 +3,7 @@ import type {
   AnomalyRecord,
   AssetRecord,
   Classification,
+  CredentialRecord,
   InventorySnapshot,
   LinkRecord,
 } from '../inventory/model.js';
@@ -19,7 +20,9 @@ export interface InventoryRepository {
    * facts upsert by (asset, field, value, protocol, source) (count added, seen widened);
    * roles upsert by (asset, protocol, role, transport, port) (peers = max, flows added);
    * links upsert by (client, server, protocol, transport, port) (counters and ops added);
-   * anomalies upsert by (code, protocol, asset) (count added, example kept from the first).
+   * anomalies upsert by (code, protocol, asset) (count added, example kept from the first);
+   * credentials upsert by (client, server, protocol, mechanism, user, fingerprint, source)
+   * (counts added, cleartext = either, seen widened).
    * The analysis row is recorded; merging the same analysis id twice is refused (returns false).
    */
   mergeSnapshot(snapshot: InventorySnapshot): Promise<boolean>;
@@ -30,5 +33,12 @@ export interface InventoryRepository {
   listLinks(): Promise<LinkRecord[]>;
   listAnomalies(): Promise<AnomalyRecord[]>;
   listAnalyses(): Promise<AnalysisRecord[]>;
+  listCredentials(): Promise<CredentialRecord[]>;
+  /**
+   * The inventory's secret key for credential fingerprints (32 random bytes), created on first
+   * use and kept in the database, so the same password gives the same fingerprint in every
+   * analysis into this inventory and in no other.
+   */
+  credentialKey(): Promise<Uint8Array>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import type { ColumnType } from 'kysely';
 
 /**
  * The store's tables as Kysely sees them. One schema for SQLite and PostgreSQL (see
- * migrations.ts, which creates exactly these columns).
+ * migrations.ts, which creates exactly these columns; `credentials` and `settings` come from 0002).
  *
  * Conventions:
  * - Times are integer microseconds since the Unix epoch (`*_us`), 64-bit (`bigint` in
@@ -12,7 +12,8 @@ import type { ColumnType } from 'kysely';
  * - Lists and objects are JSON text (`role_reasons`, `summary`).
  * - Text that PostgreSQL cannot hold (NUL, lone surrogates) is stored escaped; see `encodeText`
  *   in kysely-repository.ts. Read it through the repository, not raw SQL, to get it back exactly.
- * - "No asset" in `anomalies.asset_key` is '' rather than NULL, so the unique key works on both.
+ * - "No asset" in `anomalies.asset_key` and `credentials.client_key/server_key`, and "no secret" in
+ *   `credentials.secret_fingerprint`, are '' rather than NULL, so keys work alike on both.
  */
 export type Int64 = ColumnType<number | string, number, number>;
 
@@ -115,6 +116,38 @@ export interface AnomaliesTable {
   example: string;
 }
 
+export interface CredentialsTable {
+  /**
+   * sha-256 (base64url) of the identity (client_key, server_key, protocol, mechanism, user_name,
+   * secret_fingerprint, source), with '' for a null key or fingerprint.
+   */
+  id: string;
+  /** '' when the presenter is not an asset. */
+  client_key: string;
+  /** '' when the target is not an asset. */
+  server_key: string;
+  protocol: string;
+  mechanism: string;
+  /** `CredentialRecord.user` (not `user`: a reserved word in PostgreSQL, where `select user` is the session user). */
+  user_name: string;
+  /** Keyed fingerprint of the secret (never the secret); '' when no secret was seen. */
+  secret_fingerprint: string;
+  source: string;
+  /** 0 or 1. */
+  cleartext: number;
+  successes: Int64;
+  failures: Int64;
+  count: Int64;
+  first_seen_us: Int64;
+  last_seen_us: Int64;
+}
+
+/** Per-inventory settings; `credential_key` holds the fingerprint key (64 hex characters). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   analyses: AnalysesTable;
   assets: AssetsTable;
@@ -125,4 +158,6 @@ export interface Database {
   links: LinksTable;
   link_ops: LinkOpsTable;
   anomalies: AnomaliesTable;
+  credentials: CredentialsTable;
+  settings: SettingsTable;
 }

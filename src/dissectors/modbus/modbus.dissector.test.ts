@@ -39,6 +39,9 @@ class FakeCtx implements DissectContext {
   violation(reason: string): void {
     this.violations.push(reason);
   }
+  fingerprint(secret: Uint8Array | string): string {
+    return `fp-${typeof secret === 'string' ? secret.length : secret.byteLength}`;
+  }
   get transactions(): TransactionObservation[] {
     return this.out.filter((o): o is TransactionObservation => o.kind === 'transaction');
   }

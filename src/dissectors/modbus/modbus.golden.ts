@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { collectObservations } from '../../engine/collect.js';
 import type { Observation, TransactionObservation } from '../../observations/observation.js';
+import { corpusPath } from '../../testing/corpus.js';
+import type { GoldenScore } from '../../testing/golden.js';
+import { canonicalJson, connKey, parseZeekLog, type ZeekLog, zeekList } from '../../testing/zeek-log.js';
 import { functionName } from './modbus.consts.js';
+
+export { canonicalJson, connKey, parseZeekLog, unescapeZeek, type ZeekLog, zeekList } from '../../testing/zeek-log.js';
 
 /**
  * Golden-test support: read Zeek's TSV logs and event dumps (the expected outputs of Zeek's and
@@ -7,80 +14,6 @@ import { functionName } from './modbus.consts.js';
  * `transaction` observations with them. Also the canonical JSON-lines form of our own goldens.
  * Tests only; nothing here runs in the product.
  */
-
-/** A parsed Zeek log: header directives and rows keyed by field name (`null` = unset `-`). */
-export interface ZeekLog {
-  path: string | null;
-  fields: string[];
-  types: string[];
-  separator: string;
-  setSeparator: string;
-  emptyField: string;
-  unsetField: string;
-  rows: Record<string, string | null>[];
-}
-
-/** Zeek escapes bytes as `\xNN` in headers and values. */
-export function unescapeZeek(s: string): string {
-  return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
-}
-
-/**
- * Parses a Zeek ASCII log (`#separator`, `#set_separator`, `#empty_field`, `#unset_field`,
- * `#path`, `#fields`, `#types` headers). Logs written by `zeek-cut -n` have no header:
- * pass their column names as `defaultFields`. Lines starting with `#` are headers; btest's
- * `### BTest` banner is ignored.
- */
-export function parseZeekLog(text: string, defaultFields: string[] = []): ZeekLog {
-  const log: ZeekLog = {
-    path: null,
-    fields: defaultFields,
-    types: [],
-    separator: '\t',
-    setSeparator: ',',
-    emptyField: '(empty)',
-    unsetField: '-',
-    rows: [],
-  };
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    if (line.startsWith('#')) {
-      if (line.startsWith('#separator ')) {
-        log.separator = unescapeZeek(line.slice('#separator '.length));
-        continue;
-      }
-      const parts = line.split(log.separator);
-      const key = parts[0] as string;
-      const rest = parts.slice(1);
-      if (key === '#set_separator') log.setSeparator = unescapeZeek(rest[0] ?? ',');
-      else if (key === '#empty_field') log.emptyField = rest[0] ?? '(empty)';
-      else if (key === '#unset_field') log.unsetField = rest[0] ?? '-';
-      else if (key === '#path') log.path = rest[0] ?? null;
-      else if (key === '#fields') log.fields = rest;
-      else if (key === '#types') log.types = rest;
-      continue;
-    }
-    const cols = line.split(log.separator);
-    const row: Record<string, string | null> = {};
-    log.fields.forEach((f, i) => {
-      const v = cols[i];
-      row[f] = v === undefined || v === log.unsetField ? null : v === log.emptyField ? '' : unescapeZeek(v);
-    });
-    log.rows.push(row);
-  }
-  return log;
-}
-
-/** The elements of a set/vector value (`a,b,c`); unset -> []. */
-export function zeekList(log: ZeekLog, v: string | null): string[] {
-  if (v === null || v === '') return [];
-  return v.split(log.setSeparator);
-}
-
-/** Connection 5-tuple key as the baselines give it (orig -> resp, TCP). */
-export function connKey(origH: string, origP: string | number, respH: string, respP: string | number): string {
-  return `${origH}:${origP}>${respH}:${respP}`;
-}
 
 function rowKey(r: Record<string, string | null>): string {
   return connKey(r['id.orig_h'] ?? '', r['id.orig_p'] ?? '', r['id.resp_h'] ?? '', r['id.resp_p'] ?? '');
@@ -468,20 +401,55 @@ export function compareMessages(
   return res;
 }
 
-/** JSON with object keys sorted at every level: stable lines for golden files. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (val === null || typeof val !== 'object' || Array.isArray(val)) return val;
-    const o = val as Record<string, unknown>;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) sorted[k] = o[k];
-    return sorted;
-  });
-}
-
 /** Our golden lines: Modbus transactions and identities, in emission order. */
 export function goldenLines(obs: Observation[]): string[] {
   return obs
     .filter((o) => o.protocol === 'modbus' && (o.kind === 'transaction' || o.kind === 'asset.identity'))
     .map((o) => canonicalJson(o));
+}
+
+/**
+ * Baseline agreement for the summary test: our transactions against ICSNPP's modbus_detailed.log
+ * and modbus.log for modbus_example.pcap, and Zeek's coil_parsing_big message counts.
+ */
+export async function goldenScores(): Promise<GoldenScore[]> {
+  const icsnpp = ['icsnpp', 'icsnpp-modbus', 'testing'];
+  const base = [...icsnpp, 'baseline', 'analyzer.basic'];
+  const { observations } = await collectObservations(corpusPath(...icsnpp, 'traces', 'modbus_example.pcap'));
+  const read = (...p: string[]) => readFileSync(corpusPath(...p), 'utf8');
+  const detailed = compareTransactions(
+    observations,
+    fromIcsnppDetailed(parseZeekLog(read(...base, 'modbus_detailed.log'))),
+  );
+  const fields = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'func', 'exception'];
+  const plain = compareTransactions(observations, fromZeekModbusLog(parseZeekLog(read(...base, 'modbus.log'), fields)));
+  const big = await collectObservations(
+    corpusPath('zeek-btest', 'testing', 'btest', 'Traces', 'modbus', 'modbusBig.pcap'),
+  );
+  const msgs = compareMessages(
+    big.observations,
+    parseZeekMessages(
+      read('zeek-btest', 'testing', 'btest', 'Baseline', 'scripts.base.protocols.modbus.coil_parsing_big', 'output'),
+    ),
+  );
+  return [
+    {
+      protocol: 'modbus',
+      baseline: 'icsnpp modbus_detailed.log (modbus_example.pcap)',
+      matched: detailed.matched,
+      total: detailed.total,
+    },
+    {
+      protocol: 'modbus',
+      baseline: 'icsnpp modbus.log (modbus_example.pcap)',
+      matched: plain.matched,
+      total: plain.total,
+    },
+    {
+      protocol: 'modbus',
+      baseline: 'zeek coil_parsing_big output (modbusBig.pcap)',
+      matched: msgs.matched,
+      total: msgs.total,
+    },
+  ];
 }
