@@ -125,3 +125,26 @@ test('bestFact prefers precedence, then count', () => {
   assert.equal(bestFact(a, 'vendor'), 'Schneider Electric');
   assert.equal(bestFact(a, 'firmware'), null);
 });
+
+test('identity alone can tell a controller or a switch', () => {
+  const fact = (field: string, value: string, protocol: string) => ({
+    field,
+    value,
+    protocol,
+    source: `${protocol}.x`,
+    precedence: 100,
+    firstSeenUs: 1,
+    lastSeenUs: 1,
+    count: 1,
+  });
+  const cip = asset('ip:10.0.0.1', [], { facts: [fact('device_type', 'Programmable Logic Controller', 'enip')] });
+  const s7 = asset('ip:10.0.0.2', [], { facts: [fact('order_number', '6ES7 515-2AM01-0AB0', 's7comm')] });
+  const sw = asset('mac:00:00:00:00:00:09', [], { facts: [fact('lldp_capabilities', 'bridge, router', 'lldp')] });
+  const adapter = asset('ip:10.0.0.3', [], { facts: [fact('device_type', 'Communications Adapter', 'enip')] });
+  const c = classifyAssets([cip, s7, sw, adapter], []);
+  assert.equal(c.get(cip.key)?.role, 'plc');
+  assert.match(c.get(cip.key)!.reasons[0]!, /Programmable Logic Controller/);
+  assert.equal(c.get(s7.key)?.role, 'plc');
+  assert.equal(c.get(sw.key)?.role, 'network-device');
+  assert.notEqual(c.get(adapter.key)?.role, 'plc');
+});

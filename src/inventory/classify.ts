@@ -90,7 +90,22 @@ export function classifyAssets(
       });
       continue;
     }
+    const caps = a.facts.find((f) => /(^|_)capabilities$/.test(f.field) && /\b(router|bridge|switch)\b/i.test(f.value));
+    if (caps) {
+      out.set(a.key, {
+        role: 'network-device',
+        confidence: 0.8,
+        reasons: [`announces itself as ${caps.value} (${caps.protocol} ${caps.source})`],
+      });
+      continue;
+    }
     const served = a.roles.filter((r) => r.role === 'server' && OT_PROTOCOLS.has(r.protocol) && r.transport !== 'l2');
+    const said = controllerIdentity(a);
+    if (served.length === 0 && said) {
+      controllers.add(a.key);
+      out.set(a.key, { role: 'plc', confidence: 0.7, reasons: [said] });
+      continue;
+    }
     if (served.length > 0) {
       for (const r of served) {
         reasons.push(
@@ -199,6 +214,27 @@ export function classifyAssets(
     out.set(a.key, { role: 'unknown', confidence: 0, reasons: ['not enough traffic to tell its role'] });
   }
   return out;
+}
+
+/**
+ * What a device says about itself that makes it a controller, as a reason, or null: a CIP
+ * device type of Programmable Logic Controller, a SIMATIC S7 CPU order number, a PROFINET
+ * IO-Controller role.
+ */
+function controllerIdentity(a: AssetRecord): string | null {
+  for (const f of a.facts) {
+    if (f.precedence < 100) continue;
+    if (f.field === 'device_type' && /programmable logic controller|\bplc\b/i.test(f.value)) {
+      return `identifies itself as a ${f.value} (${f.source})`;
+    }
+    if (f.field === 'order_number' && /^6ES7\s?[1-5]\d\d/i.test(f.value)) {
+      return `its order number ${f.value} is a SIMATIC S7 CPU (${f.source})`;
+    }
+    if (/role$/.test(f.field) && /io[- ]?controller/i.test(f.value)) {
+      return `announces the PROFINET role ${f.value} (${f.source})`;
+    }
+  }
+  return null;
 }
 
 /** The value of `field` with the highest precedence (then most seen, then most recent). */
