@@ -2,11 +2,16 @@ import type { Dissector } from './contract.js';
 import { dnp3Dissector } from './dnp3/dnp3.dissector.js';
 import { iec104Dissector } from './iec104/iec104.dissector.js';
 import { modbusDissector } from './modbus/modbus.dissector.js';
-import { s7commDissector } from './s7comm/s7comm.dissector.js';
 import { DissectorRegistry } from './registry.js';
+import { s7commDissector } from './s7comm/s7comm.dissector.js';
 
 /** Every dissector plantwarden ships, in probing order. */
-export const DISSECTORS: readonly Dissector[] = [modbusDissector, s7commDissector, dnp3Dissector, iec104Dissector] as Dissector[];
+export const DISSECTORS: readonly Dissector[] = [
+  modbusDissector,
+  s7commDissector,
+  dnp3Dissector,
+  iec104Dissector,
+] as Dissector[];
 
 /**
  * The registry with every dissector plantwarden ships. `extra` dissectors are registered
