@@ -1,5 +1,7 @@
 import type { Dissector } from './contract.js';
 import { dnp3Dissector } from './dnp3/dnp3.dissector.js';
+import { enipDissector } from './enip/enip.dissector.js';
+import { enipIoDissector } from './enip/enip-io.dissector.js';
 import { iec104Dissector } from './iec104/iec104.dissector.js';
 import { modbusDissector } from './modbus/modbus.dissector.js';
 import { DissectorRegistry } from './registry.js';
@@ -9,6 +11,8 @@ import { s7commDissector } from './s7comm/s7comm.dissector.js';
 export const DISSECTORS: readonly Dissector[] = [
   modbusDissector,
   s7commDissector,
+  enipDissector,
+  enipIoDissector,
   dnp3Dissector,
   iec104Dissector,
 ] as Dissector[];
