@@ -25,8 +25,8 @@ export function summarizeAsset(a: AssetRecord): AssetSummary {
     model:
       bestFact(a, 'model') ??
       bestFact(a, 'order_number') ??
-      bestFact(a, 'product_code') ??
       bestFact(a, 'product_name') ??
+      bestFact(a, 'product_code') ??
       '',
     firmware: bestFact(a, 'firmware') ?? '',
     name: bestFact(a, 'device_name') ?? bestFact(a, 'hostname') ?? '',
