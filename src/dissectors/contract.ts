@@ -30,6 +30,8 @@ export interface DissectContext {
   readonly tsUs: number;
   /** Direction of the bytes being parsed. */
   readonly dir: Direction;
+  /** L2 dissectors: the destination MAC of the frame being parsed (a DCP Set names its target only there). */
+  readonly l2DstMac?: number;
   emit(obs: Observation): void;
   /** A named anomaly (malformed input) tied to this flow and packet time. */
   anomaly(code: string, detail: string): void;

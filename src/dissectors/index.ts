@@ -1,9 +1,13 @@
+import { cdpDissector } from './cdp/cdp.dissector.js';
 import type { Dissector } from './contract.js';
 import { dnp3Dissector } from './dnp3/dnp3.dissector.js';
 import { enipDissector } from './enip/enip.dissector.js';
 import { enipIoDissector } from './enip/enip-io.dissector.js';
 import { iec104Dissector } from './iec104/iec104.dissector.js';
+import { lldpDissector } from './lldp/lldp.dissector.js';
 import { modbusDissector } from './modbus/modbus.dissector.js';
+import { mqttDissector } from './mqtt/mqtt.dissector.js';
+import { profinetDissector } from './profinet/profinet.dissector.js';
 import { DissectorRegistry } from './registry.js';
 import { s7commDissector } from './s7comm/s7comm.dissector.js';
 
@@ -15,6 +19,10 @@ export const DISSECTORS: readonly Dissector[] = [
   enipIoDissector,
   dnp3Dissector,
   iec104Dissector,
+  mqttDissector,
+  profinetDissector,
+  lldpDissector,
+  cdpDissector,
 ] as Dissector[];
 
 /**

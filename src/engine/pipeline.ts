@@ -54,6 +54,7 @@ class FlowApp implements DissectContext {
   flow: FlowInfo;
   tsUs = 0;
   dir: Direction = 0;
+  l2DstMac = 0;
   dissector: Dissector | null = null;
   state: unknown = null;
   /** Confirmed or port-guessed protocol name; null = unknown. */
@@ -250,6 +251,7 @@ export class Pipeline implements PacketSink {
       apps.set(p.srcMac, app);
     }
     if (app.dead) return;
+    app.l2DstMac = p.dstMac;
     app.parse(buf, p.l2PayloadOff, p.l2PayloadLen, tsUs, 0);
   }
 

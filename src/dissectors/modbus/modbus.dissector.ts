@@ -33,6 +33,7 @@ import {
   parseServerIdResponse,
   plausibleFrame,
 } from './modbus.parse.js';
+import { umasRequest, umasResponse } from './umas.js';
 
 /** Requests waiting for a response per flow; beyond this the oldest becomes 'no-response'. */
 export const MAX_PENDING = 64;
@@ -246,6 +247,7 @@ function onRequest(s: ModbusState, buf: Uint8Array, off: number, len: number, ct
   if (raw & EXCEPTION_BIT) ctx.anomaly('modbus-exception-bit-in-request', `function ${raw}, tid ${mbap.tid}`);
   if (err !== null) ctx.anomaly(err, `request ${functionName(pdu.fn)} tid ${mbap.tid} unit ${mbap.unit}`);
   const tx = newTransaction(ctx, pdu, 'no-response');
+  if (pdu.fn === Fn.UMAS) umasRequest(tx, buf, pdu.dataOff, pdu.dataLen, ctx);
   if (s.pending.has(mbap.tid)) {
     // Transaction id reused before the first answer: the older request will not be paired.
     const old = s.pending.get(mbap.tid) as TransactionObservation;
@@ -318,6 +320,7 @@ function onResponse(s: ModbusState, buf: Uint8Array, off: number, len: number, c
     if (tx.quantity === undefined && pdu.quantity >= 0) tx.quantity = pdu.quantity;
   }
   if (isException) tx.exception = exceptionName(pdu.exception);
+  else if (pdu.fn === Fn.UMAS) umasResponse(tx, buf, pdu.dataOff, pdu.dataLen, ctx);
   ctx.emit(tx);
   // Identity answers count even without their request (the capture may start after it).
   if (isException) return;
