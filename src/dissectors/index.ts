@@ -1,15 +1,21 @@
 import { cdpDissector } from './cdp/cdp.dissector.js';
 import type { Dissector } from './contract.js';
+import { dhcpDissector } from './dhcp/dhcp.dissector.js';
 import { dnp3Dissector } from './dnp3/dnp3.dissector.js';
+import { dnsDissector, llmnrDissector, mdnsDissector } from './dns/dns.dissector.js';
 import { enipDissector } from './enip/enip.dissector.js';
 import { enipIoDissector } from './enip/enip-io.dissector.js';
 import { iec104Dissector } from './iec104/iec104.dissector.js';
 import { lldpDissector } from './lldp/lldp.dissector.js';
 import { modbusDissector } from './modbus/modbus.dissector.js';
 import { mqttDissector } from './mqtt/mqtt.dissector.js';
+import { nbnsDissector } from './nbns/nbns.dissector.js';
+import { netbiosDgmDissector } from './nbns/netbios-dgm.dissector.js';
+import { ntpDissector } from './ntp/ntp.dissector.js';
 import { profinetDissector } from './profinet/profinet.dissector.js';
 import { DissectorRegistry } from './registry.js';
 import { s7commDissector } from './s7comm/s7comm.dissector.js';
+import { syslogDissector } from './syslog/syslog.dissector.js';
 
 /** Every dissector plantwarden ships, in probing order. */
 export const DISSECTORS: readonly Dissector[] = [
@@ -23,6 +29,14 @@ export const DISSECTORS: readonly Dissector[] = [
   profinetDissector,
   lldpDissector,
   cdpDissector,
+  dhcpDissector,
+  dnsDissector,
+  mdnsDissector,
+  llmnrDissector,
+  nbnsDissector,
+  netbiosDgmDissector,
+  ntpDissector,
+  syslogDissector,
 ] as Dissector[];
 
 /**
