@@ -1,3 +1,4 @@
+import { bacnetDissector } from './bacnet/bacnet.dissector.js';
 import { cdpDissector } from './cdp/cdp.dissector.js';
 import type { Dissector } from './contract.js';
 import { dhcpDissector } from './dhcp/dhcp.dissector.js';
@@ -5,6 +6,8 @@ import { dnp3Dissector } from './dnp3/dnp3.dissector.js';
 import { dnsDissector, llmnrDissector, mdnsDissector } from './dns/dns.dissector.js';
 import { enipDissector } from './enip/enip.dissector.js';
 import { enipIoDissector } from './enip/enip-io.dissector.js';
+import { ftpDissector } from './ftp/ftp.dissector.js';
+import { httpDissector } from './http/http.dissector.js';
 import { iec104Dissector } from './iec104/iec104.dissector.js';
 import { lldpDissector } from './lldp/lldp.dissector.js';
 import { modbusDissector } from './modbus/modbus.dissector.js';
@@ -12,10 +15,13 @@ import { mqttDissector } from './mqtt/mqtt.dissector.js';
 import { nbnsDissector } from './nbns/nbns.dissector.js';
 import { netbiosDgmDissector } from './nbns/netbios-dgm.dissector.js';
 import { ntpDissector } from './ntp/ntp.dissector.js';
+import { opcuaDissector } from './opcua/opcua.dissector.js';
 import { profinetDissector } from './profinet/profinet.dissector.js';
 import { DissectorRegistry } from './registry.js';
 import { s7commDissector } from './s7comm/s7comm.dissector.js';
+import { snmpDissector } from './snmp/snmp.dissector.js';
 import { syslogDissector } from './syslog/syslog.dissector.js';
+import { telnetDissector } from './telnet/telnet.dissector.js';
 
 /** Every dissector plantwarden ships, in probing order. */
 export const DISSECTORS: readonly Dissector[] = [
@@ -37,6 +43,12 @@ export const DISSECTORS: readonly Dissector[] = [
   netbiosDgmDissector,
   ntpDissector,
   syslogDissector,
+  snmpDissector,
+  httpDissector,
+  ftpDissector,
+  telnetDissector,
+  bacnetDissector,
+  opcuaDissector,
 ] as Dissector[];
 
 /**
