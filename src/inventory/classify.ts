@@ -156,6 +156,16 @@ export function classifyAssets(
   for (const a of assets) {
     if (out.has(a.key)) continue;
     const c = clients.get(a.key);
+    // S7-1200/1500 connections name what the client is in their TSAP: ES (engineering), HMI, OTH.
+    const tsap = a.facts.find((f) => f.field === 's7_client_type');
+    if (tsap && (tsap.value === 'ES' || tsap.value === 'HMI')) {
+      out.set(a.key, {
+        role: tsap.value === 'ES' ? 'engineering-workstation' : 'hmi',
+        confidence: 0.8,
+        reasons: [`connects to S7 controllers as SIMATIC-ROOT-${tsap.value} (${tsap.source})`],
+      });
+      continue;
+    }
     if (c && c.controllers.size > 0) {
       const protos = [...c.protocols].map(label).join(', ');
       const n = c.controllers.size;
