@@ -17,11 +17,16 @@ import { netbiosDgmDissector } from './nbns/netbios-dgm.dissector.js';
 import { ntpDissector } from './ntp/ntp.dissector.js';
 import { opcuaDissector } from './opcua/opcua.dissector.js';
 import { profinetDissector } from './profinet/profinet.dissector.js';
+import { rdpDissector } from './rdp/rdp.dissector.js';
 import { DissectorRegistry } from './registry.js';
 import { s7commDissector } from './s7comm/s7comm.dissector.js';
+import { smbDissector } from './smb/smb.dissector.js';
 import { snmpDissector } from './snmp/snmp.dissector.js';
+import { sshDissector } from './ssh/ssh.dissector.js';
 import { syslogDissector } from './syslog/syslog.dissector.js';
 import { telnetDissector } from './telnet/telnet.dissector.js';
+import { tlsDissector } from './tls/tls.dissector.js';
+import { vncDissector } from './vnc/vnc.dissector.js';
 
 /** Every dissector plantwarden ships, in probing order. */
 export const DISSECTORS: readonly Dissector[] = [
@@ -49,6 +54,11 @@ export const DISSECTORS: readonly Dissector[] = [
   telnetDissector,
   bacnetDissector,
   opcuaDissector,
+  tlsDissector,
+  sshDissector,
+  smbDissector,
+  rdpDissector,
+  vncDissector,
 ] as Dissector[];
 
 /**
