@@ -1,4 +1,7 @@
 import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kysely';
+import { feedsMigrations } from './migrations-feeds.js';
+import { findingsMigrations } from './migrations-findings.js';
+import { plantMigrations } from './migrations-plant.js';
 
 /**
  * Schema migrations as code, one entry per version, applied in name order by Kysely's Migrator
@@ -192,6 +195,9 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('credentials').execute();
     },
   },
+  ...feedsMigrations,
+  ...findingsMigrations,
+  ...plantMigrations,
 };
 
 /**
