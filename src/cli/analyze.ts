@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import { NotACaptureError } from '../capture/types.js';
 import { type AnalysisOutcome, analyzeCapture } from '../engine/analyze.js';
+import { formatCheckSummary, runAndSaveChecks } from '../findings/run.js';
 import { classifyAssets } from '../inventory/classify.js';
 import { openStore } from '../store/open.js';
 import type { InventoryRepository } from '../store/repository.js';
@@ -12,6 +13,8 @@ export interface AnalyzeCommandOptions {
   quiet?: boolean;
   progress?: boolean;
   statsJson?: boolean;
+  /** Run the finding checks after the analysis (default true). */
+  checks?: boolean;
 }
 
 type Out = (line: string) => void;
@@ -27,7 +30,7 @@ export async function analyzeCommand(
   out: Out = console.log,
 ): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const phases = { openS: 0, analyzeS: 0, mergeS: 0, classifyS: 0 };
+  const phases = { openS: 0, analyzeS: 0, mergeS: 0, classifyS: 0, checksS: 0 };
   const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
   const store = await openStore(opts.db);
   phases.openS = since(t0);
@@ -63,6 +66,13 @@ export async function analyzeCommand(
     await reclassify(store);
     phases.classifyS = since(tc);
     if (!opts.quiet) await printInventorySummary(store, opts.db, out);
+    if (opts.checks !== false) {
+      const tf = process.hrtime.bigint();
+      // Findings follow the evidence: re-analysis updates them and resolves what is gone.
+      const summary = await runAndSaveChecks(store);
+      phases.checksS = since(tf);
+      if (!opts.quiet) for (const line of formatCheckSummary(summary)) out(line);
+    }
   } finally {
     await store.close();
   }

@@ -3,6 +3,9 @@ import { defaultDbPath } from '../store/open.js';
 import { analyzeCommand } from './analyze.js';
 import { assetCommand, assetsCommand } from './assets.js';
 import { demoCommand } from './demo.js';
+import { registerFeedsCommands } from './feeds.js';
+import { registerFindingsCommands } from './findings.js';
+import { registerPlantCommands } from './plant.js';
 
 const VERSION = '0.1.0';
 
@@ -31,9 +34,16 @@ export async function main(argv: string[]): Promise<number> {
       .argument('<capture...>', 'capture files')
       .option('-q, --quiet', 'print nothing but errors')
       .option('--no-progress', 'no progress bar')
-      .option('--stats-json', 'print a JSON line with packets, bytes, seconds and peak memory at the end'),
+      .option('--stats-json', 'print a JSON line with packets, bytes, seconds and peak memory at the end')
+      .option('--no-checks', 'do not run the finding checks after the analysis'),
   ).action(async (captures: string[], o) => {
-    code = await analyzeCommand(captures, { db: o.db, quiet: o.quiet, progress: o.progress, statsJson: o.statsJson });
+    code = await analyzeCommand(captures, {
+      db: o.db,
+      quiet: o.quiet,
+      progress: o.progress,
+      statsJson: o.statsJson,
+      checks: o.checks,
+    });
   });
 
   dbOption(
@@ -56,6 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     code = await assetCommand(query, { db: o.db, json: o.json });
   });
 
+  // Attaches `assets import|export` to the `assets` command above.
+  registerPlantCommands(program);
+  registerFeedsCommands(program);
+  registerFindingsCommands(program);
+
   program
     .command('demo')
     .description("generate the demo factory's traffic, analyse it and show the inventory")
@@ -66,8 +81,14 @@ export async function main(argv: string[]): Promise<number> {
       code = await demoCommand({ out: o.out, db: o.db, packets: o.packets });
     });
 
+  // Some commands report failure through process.exitCode: collect it, and leave the global as
+  // it was (main also runs in-process, in tests).
+  const exitBefore = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv);
+    const sub = Number(process.exitCode ?? 0);
+    if (code === 0 && sub !== 0) code = sub;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit with 0; usage errors were already printed by commander.
@@ -75,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`plantwarden: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
+  } finally {
+    process.exitCode = exitBefore;
   }
   return code;
 }

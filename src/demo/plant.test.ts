@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeCapture } from '../engine/analyze.js';
 import { decodeFrame, TcpChecker, walkPcap } from './capture-check.js';
-import { generatePlant, PLANT_START_US, plantDevices, writePlantCapture } from './plant.js';
+import {
+  DEMO_HMI_CLOUD_IP,
+  DEMO_HMI_CLOUD_NAME,
+  DEMO_S7_FIRMWARE,
+  DEMO_S7_ORDER_NUMBER,
+  generatePlant,
+  MGMT_VLAN,
+  PLANT_START_US,
+  plantDevices,
+  plantedProblems,
+  writePlantCapture,
+} from './plant.js';
 
 function capture(packets: number, seed?: number): { bytes: Buffer; result: ReturnType<typeof generatePlant> } {
   const chunks: Uint8Array[] = [];
@@ -104,6 +116,7 @@ describe('demo plant capture', () => {
       80: 'http',
       443: 'tls',
       3389: 'rdp',
+      23: 'telnet',
     };
     walkPcap(small.bytes, (p) => {
       const v = decodeFrame(p.frame);
@@ -140,6 +153,7 @@ describe('demo plant capture', () => {
       'http',
       'tls',
       'rdp',
+      'telnet',
     ];
     for (const p of expected) assert.ok(seen.has(p), `${p} missing`);
   });
@@ -152,6 +166,94 @@ describe('demo plant capture', () => {
       if (v.srcMac === fw.mac && v.src) ips.add(v.src);
     });
     assert.ok(ips.size >= 5, `fw-01 carried ${[...ips].join(', ')}`);
+  });
+
+  it('plants every problem in the first 20k packets, on the wire', () => {
+    const ip = (name: string) => plantDevices.find((d) => d.name === name)!.ip;
+    const text = (p: { frame: Uint8Array }, v: ReturnType<typeof decodeFrame>) =>
+      Buffer.from(p.frame.subarray(v.payloadOff, v.payloadOff + v.payloadLen)).toString('latin1');
+    const seen = new Set<string>();
+    walkPcap(small.bytes, (p) => {
+      const v = decodeFrame(p.frame);
+      if (v.proto === 6 && v.dport === 80 && v.src === ip('ews-eng01') && v.dst === ip('plc-m340')) {
+        // base64('admin:admin')
+        if (text(p, v).includes('\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\n')) seen.add('web-login');
+      }
+      if (v.proto === 6 && v.sport === 80 && v.src === ip('plc-m340') && text(p, v).startsWith('HTTP/1.1 200 OK')) {
+        if (/Server: Schneider-WEB\/[\d.V]+\r\n/.test(text(p, v)) && /<title>[^<]*M340[^<]*<\/title>/.test(text(p, v)))
+          seen.add('web-page');
+      }
+      if (v.proto === 6 && v.vlan === MGMT_VLAN && v.dport === 23 && v.dst === ip('sw-core')) {
+        if (text(p, v) === 'admin\r\n') seen.add('telnet-user');
+        if (text(p, v) === 'cisco\r\n') seen.add('telnet-password');
+      }
+      if (v.proto === 6 && v.sport === 23 && text(p, v).endsWith('sw-core>')) seen.add('telnet-shell');
+      if (v.proto === 17 && v.dport === 53 && v.src === ip('hmi-line1')) {
+        if (text(p, v).includes('\x07updates\x0ahmi-vendor\x07example\x03com\x00')) seen.add('hmi-dns');
+      }
+      if (v.proto === 6 && v.dport === 443 && v.src === ip('hmi-line1') && v.dst === DEMO_HMI_CLOUD_IP) {
+        if (text(p, v).includes(DEMO_HMI_CLOUD_NAME)) seen.add('hmi-tls-sni');
+      }
+      if (v.proto === 6 && v.sport === 102 && v.src === ip('plc-s7-1500')) {
+        // SZL 0x0011 index 7: order number (20 chars), module type 0, then Ausbg 'V' 2, Ausbe 8 3.
+        const fw = `\x00\x07${DEMO_S7_ORDER_NUMBER.padEnd(20)}\x00\x00V\x02\x08\x03`;
+        if (text(p, v).includes(fw)) seen.add('s7-firmware');
+      }
+    });
+    assert.deepEqual([...seen].sort(), [
+      'hmi-dns',
+      'hmi-tls-sni',
+      's7-firmware',
+      'telnet-password',
+      'telnet-shell',
+      'telnet-user',
+      'web-login',
+      'web-page',
+    ]);
+  });
+
+  it('plants problems the analysis finds: cleartext logins, old firmware, an HMI talking to the internet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-demo-'));
+    try {
+      const file = join(dir, 'plant.pcap');
+      writePlantCapture(file, { packets: 20_000 });
+      const key = new Uint8Array(32).fill(7);
+      const { snapshot } = await analyzeCapture(file, { credentialKey: key });
+      const fp = (s: string) => createHmac('sha256', key).update(s).digest('hex').slice(0, 32);
+      const byIp = (ip: string) => snapshot.assets.find((a) => a.ips.includes(ip));
+      const fact = (ip: string, field: string) => byIp(ip)?.facts.find((f) => f.field === field)?.value;
+      const dev = (name: string) => plantDevices.find((d) => d.name === name)!;
+      const cred = (protocol: string) => snapshot.credentials.find((c) => c.protocol === protocol);
+
+      const web = cred('http');
+      assert.equal(web?.serverKey, byIp(dev('plc-m340').ip)?.key);
+      assert.equal(web?.clientKey, byIp(dev('ews-eng01').ip)?.key);
+      assert.deepEqual(
+        [web?.user, web?.secretFingerprint, web?.cleartext, web?.successes],
+        ['admin', fp('admin'), true, 1],
+      );
+      assert.match(fact(dev('plc-m340').ip, 'http_title') ?? '', /M340/);
+
+      const telnet = cred('telnet');
+      assert.equal(telnet?.serverKey, byIp(dev('sw-core').ip)?.key);
+      assert.deepEqual([telnet?.user, telnet?.secretFingerprint, telnet?.successes], ['admin', fp('cisco'), 1]);
+
+      const s7 = dev('plc-s7-1500').ip;
+      assert.deepEqual([fact(s7, 'order_number'), fact(s7, 'firmware')], [DEMO_S7_ORDER_NUMBER, DEMO_S7_FIRMWARE]);
+
+      const cloud = byIp(DEMO_HMI_CLOUD_IP);
+      assert.ok(cloud, 'the HMI update server is an asset');
+      assert.equal(fact(DEMO_HMI_CLOUD_IP, 'hostname'), DEMO_HMI_CLOUD_NAME);
+      assert.ok(
+        snapshot.links.some(
+          (l) => l.clientKey === byIp(dev('hmi-line1').ip)?.key && l.serverKey === cloud.key && l.protocol === 'tls',
+        ),
+        'HMI -> internet TLS link',
+      );
+      assert.equal(plantedProblems.length, 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists devices with unique names, MACs and IPs', () => {

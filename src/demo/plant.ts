@@ -18,7 +18,9 @@ import { Actor, Conversation, type CounterSpec, type Endpoint, type Leg, Prng, p
  * VLAN 30 (site operations: historian, domain controller/DNS, NTP) and VLAN 100 (office IT).
  * Bridge protocols (LLDP, RSTP) travel untagged. Traffic between VLANs crosses the firewall
  * fw-01 and is seen once, on the client's VLAN, so fw-01's MAC carries the IPs of every
- * off-VLAN server. Everything is deterministic: same options, same bytes.
+ * off-VLAN server. The switches are managed on VLAN 99. Four security problems are planted on
+ * purpose (`plantedProblems`) for `plantwarden demo` to find. Everything is deterministic: same
+ * options, same bytes.
  */
 
 export interface PlantDevice {
@@ -57,6 +59,53 @@ export interface PlantResult {
 /** 2026-03-02T06:00:00Z: a Monday morning shift start. */
 export const PLANT_START_US = Date.UTC(2026, 2, 2, 6, 0, 0) * 1000;
 
+/** The S7-1500's order number, as its SZL 0x0011 answer gives it (and the demo advisory names). */
+export const DEMO_S7_ORDER_NUMBER = '6ES7 515-2AM01-0AB0';
+/** The S7-1500's firmware in SZL 0x0011 index 7: older than the fix of the demo advisory (V2.9.4). */
+export const DEMO_S7_FIRMWARE = 'V2.8.3';
+/** The public-looking address (RFC 5737 documentation range) the HMI fetches updates from. */
+export const DEMO_HMI_CLOUD_IP = '203.0.113.80';
+/** The name the HMI resolves and sends as TLS SNI (under example.com, reserved by RFC 2606). */
+export const DEMO_HMI_CLOUD_NAME = 'updates.hmi-vendor.example.com';
+/** The switches' management VLAN: sw-core answers Telnet on 10.10.99.2 there. */
+export const MGMT_VLAN = 99;
+
+/**
+ * A security problem planted in the demo plant on purpose, for `plantwarden demo` to find.
+ * Each starts in the first seconds of the capture (a 20,000-packet demo holds all of them)
+ * and comes back at a low rate.
+ */
+export interface PlantedProblem {
+  id: 'default-web-password' | 'telnet-to-switch' | 'outdated-firmware' | 'hmi-to-internet';
+  /** Device (name in `plantDevices`) the problem is about. */
+  device: string;
+  /** One line for people; never a password (the demo prints it). */
+  what: string;
+}
+
+export const plantedProblems: readonly PlantedProblem[] = [
+  {
+    id: 'default-web-password',
+    device: 'plc-m340',
+    what: "Default password on the M340's web page (HTTP Basic login from the engineering workstation)",
+  },
+  {
+    id: 'telnet-to-switch',
+    device: 'sw-core',
+    what: 'Telnet login from the engineering workstation to the core switch (management VLAN 99)',
+  },
+  {
+    id: 'outdated-firmware',
+    device: 'plc-s7-1500',
+    what: `S7-1500 ${DEMO_S7_ORDER_NUMBER} reports firmware ${DEMO_S7_FIRMWARE}, older than the fix in the demo advisory`,
+  },
+  {
+    id: 'hmi-to-internet',
+    device: 'hmi-line1',
+    what: `The HMI resolves ${DEMO_HMI_CLOUD_NAME} and opens TLS to ${DEMO_HMI_CLOUD_IP} on the internet`,
+  },
+];
+
 const d = (
   name: string,
   role: AssetRole,
@@ -90,6 +139,7 @@ export const plantDevices: readonly PlantDevice[] = [
   ]),
   d('plc-m340', 'plc', 'plc', 1, 10, '00:80:f4:34:20:01', '10.10.10.13', 'Schneider Electric', 'BMX P34 2020', [
     'modbus',
+    'http',
     'arp',
   ]),
   d('rio-wago-750', 'plc', 'remote-io', 1, 10, '00:30:de:07:35:02', '10.10.10.21', 'WAGO', '750-352 fieldbus coupler', [
@@ -100,6 +150,8 @@ export const plantDevices: readonly PlantDevice[] = [
     's7comm',
     'enip',
     'modbus',
+    'dns',
+    'tls',
     'arp',
   ]),
   d(
@@ -112,7 +164,7 @@ export const plantDevices: readonly PlantDevice[] = [
     '10.10.10.60',
     'Dell',
     'Precision workstation (Windows 10)',
-    ['s7comm', 'enip', 'modbus', 'bacnet', 'rdp', 'dns', 'arp'],
+    ['s7comm', 'enip', 'modbus', 'bacnet', 'rdp', 'dns', 'http', 'telnet', 'arp'],
   ),
   d(
     'bms-ctrl01',
@@ -173,11 +225,13 @@ export const plantDevices: readonly PlantDevice[] = [
     'Fortinet',
     'FortiGate 60F',
     ['arp', 'dhcp'],
-    ['10.10.30.1', '10.20.100.1'],
+    ['10.10.30.1', '10.20.100.1', '10.10.99.1'],
   ),
   d('sw-core', 'network-device', 'switch', 3, 0, '10:57:25:c0:00:01', '10.10.99.2', 'Cisco', 'IE-4000-8GT4G4E', [
     'lldp',
     'stp',
+    'telnet',
+    'arp',
   ]),
   d('sw-cell', 'network-device', 'switch', 2, 0, '00:80:63:10:00:01', '10.10.99.3', 'Hirschmann', 'RSP35', [
     'lldp',
@@ -239,6 +293,7 @@ const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 
 const TTL: Record<string, number> = {
   'plc-s7-1500': 30,
+  'sw-core': 255,
   'ews-eng01': 128,
   'dc-01': 128,
   'pc-office-01': 128,
@@ -298,13 +353,15 @@ const S7_REF: CounterSpec = { off: s7.S7_PDUREF_OFFSET, base: 0x0100, fmt: 0 };
 const ENIP_CTX: CounterSpec = { off: enip.ENIP_CONTEXT_OFFSET, base: 1, fmt: 1 };
 const UA_SEQ: CounterSpec = { off: ua.UA_MSG_SEQ_OFFSET, base: 2, off2: ua.UA_MSG_REQID_OFFSET, base2: 2, fmt: 2 };
 const DNS_ID: CounterSpec = { off: 0, base: 0x1a2b, fmt: 0 };
+const HMI_DNS_ID: CounterSpec = { off: 0, base: 0x5e01, fmt: 0 };
 
 const mbReq = (unit: number, pdu: Uint8Array) => mb.mbap(0, unit, pdu);
 
 const S7_IDENT: s7.SzlIdentRecord[] = [
-  { index: 0x0001, orderNumber: '6ES7 515-2AM01-0AB0', bgType: 0, ausbg: 0x0000, ausbe: 0x0001 },
-  { index: 0x0006, orderNumber: '6ES7 515-2AM01-0AB0', bgType: 0, ausbg: 0x0000, ausbe: 0x0001 },
-  { index: 0x0007, orderNumber: '6ES7 515-2AM01-0AB0', bgType: 0, ausbg: 0x5602, ausbe: 0x0904 },
+  { index: 0x0001, orderNumber: DEMO_S7_ORDER_NUMBER, bgType: 0, ausbg: 0x0000, ausbe: 0x0001 },
+  { index: 0x0006, orderNumber: DEMO_S7_ORDER_NUMBER, bgType: 0, ausbg: 0x0000, ausbe: 0x0001 },
+  // Firmware 'V' 2.8.3: Ausbg = 'V' + major, Ausbe = minor, patch (must match DEMO_S7_FIRMWARE).
+  { index: 0x0007, orderNumber: DEMO_S7_ORDER_NUMBER, bgType: 0, ausbg: 0x5602, ausbe: 0x0803 },
 ];
 
 const CLX_IDENTITY: enip.CipIdentity = {
@@ -789,7 +846,15 @@ export function buildActors(): Actor[] {
       .close(0, 50 * MS, RTT);
     add(http, 1100 * MS + i * 150 * MS, 30 * SEC, 10 * SEC);
   });
-  const tlsSession = (pc: string, server: Endpoint, sni: string, first: number, period: number, seed: number) => {
+  const tlsSession = (
+    pc: string,
+    server: Endpoint,
+    sni: string,
+    first: number,
+    period: number,
+    seed: number,
+    periodJitter = period >> 2,
+  ) => {
     const c = tcpConv(pc, server, 443)
       .handshake(RTT * 40)
       .data(0, it.tlsClientHello(sni, seed), 1 * MS)
@@ -815,7 +880,7 @@ export function buildActors(): Actor[] {
       .data(1, it.tlsRecord(0x17, 0x0303, it.pseudoRandom(760, seed + 17)), 13 * MS, 2 * MS)
       .ack(0, 1 * MS)
       .close(0, 200 * MS, RTT * 40);
-    add(c, first, period, period >> 2);
+    add(c, first, period, periodJitter);
   };
   tlsSession('pc-office-01', EXTERNAL, 'portal.example.com', 1300 * MS, 45 * SEC, 101);
   tlsSession('pc-office-02', EXTERNAL, 'portal.example.com', 1350 * MS, 40 * SEC, 202);
@@ -841,7 +906,159 @@ export function buildActors(): Actor[] {
     .close(0, 5 * SEC, RTT * 2);
   add(rdp, 2500 * MS, 900 * SEC, 60 * SEC);
 
+  addPlantedProblems(add, tlsSession);
   return actors;
+}
+
+/**
+ * The problems `plantwarden demo` must find (see `plantedProblems`), each first played 2.6-3.5 s
+ * into the capture, then every 5-15 minutes.
+ */
+function addPlantedProblems(
+  add: (c: Conversation, firstUs: number, periodUs?: number, jitterUs?: number) => void,
+  tlsSession: (
+    pc: string,
+    server: Endpoint,
+    sni: string,
+    first: number,
+    period: number,
+    seed: number,
+    periodJitter?: number,
+  ) => void,
+): void {
+  // (1) The engineering station opens the M340's web page: 401, then Basic admin/admin, 200.
+  const m340 = dev('plc-m340');
+  const agent = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0';
+  const get = (auth: boolean) =>
+    it.httpMessage('GET / HTTP/1.1', [
+      ['Host', m340.ip],
+      ...(auth ? [['Authorization', it.basicAuth('admin', 'admin')] as const] : []),
+      ['User-Agent', agent],
+      ['Accept', 'text/html'],
+    ]);
+  const server = 'Schneider-WEB/V2.1.4';
+  const page =
+    '<html><head><title>Modicon M340 BMX P34 2020 - Web Server</title></head>' +
+    '<body><h1>BMX P34 2020</h1><p>Rack viewer | Diagnostics | Data editor</p></body></html>';
+  const web = tcpConv('ews-eng01', 'plc-m340', 80)
+    .handshake(RTT)
+    .data(0, get(false), 1 * MS)
+    .data(
+      1,
+      it.httpMessage('HTTP/1.1 401 Unauthorized', [
+        ['Server', server],
+        ['WWW-Authenticate', 'Basic realm="Modicon M340"'],
+        ['Content-Length', '0'],
+      ]),
+      2 * MS,
+    )
+    .data(0, get(true), 1500 * MS, 500 * MS)
+    .data(
+      1,
+      it.httpMessage(
+        'HTTP/1.1 200 OK',
+        [
+          ['Server', server],
+          ['Content-Type', 'text/html'],
+          ['Content-Length', String(page.length)],
+        ],
+        page,
+      ),
+      4 * MS,
+      1 * MS,
+    )
+    .ack(0, 1 * MS)
+    .close(0, 3 * SEC, RTT);
+  add(web, 2600 * MS, 600 * SEC, 60 * SEC);
+
+  // (2) Telnet to sw-core's management address. The switch sits on VLAN 99, so the session is
+  // seen there, routed by fw-01; fw-01 first resolves the switch's address.
+  const core = dev('sw-core');
+  const router = fw();
+  const mgmtIp = router.otherIps[2] as string;
+  const sw: Endpoint = { mac: core.mac, ip: core.ip, vlan: MGMT_VLAN };
+  const fwArp = new Conversation(sw, sw, leg(sw, sw), 0, 0, false)
+    .raw(
+      0,
+      ethernet(
+        BROADCAST_MAC,
+        router.mac,
+        MGMT_VLAN,
+        EtherType.ARP,
+        arp(1, router.mac, mgmtIp, '00:00:00:00:00:00', core.ip),
+      ),
+      0,
+    )
+    .raw(
+      1,
+      ethernet(router.mac, core.mac, MGMT_VLAN, EtherType.ARP, arp(2, core.mac, core.ip, router.mac, mgmtIp)),
+      300,
+    );
+  add(fwArp, 2990 * MS, 900 * SEC, 0);
+  const { WILL, WONT, DO, ECHO, SGA, TTYPE, NAWS } = it.Telnet;
+  const prompt = `${core.name}>`;
+  const ews = ep('ews-eng01');
+  const telnet = new Conversation(
+    ews,
+    sw,
+    { vlan: MGMT_VLAN, clientMac: router.mac, serverMac: core.mac, clientTtl: ttlOf(ews) - 1, serverTtl: ttlOf(sw) },
+    49152,
+    23,
+    true,
+  )
+    .handshake(RTT * 2)
+    .data(
+      1,
+      it.telnetMessage(
+        [
+          [WILL, ECHO],
+          [WILL, SGA],
+          [DO, TTYPE],
+          [DO, NAWS],
+        ],
+        '\r\n\r\nUser Access Verification\r\n\r\nUsername: ',
+      ),
+      3 * MS,
+    )
+    .data(
+      0,
+      it.telnetMessage([
+        [DO, ECHO],
+        [DO, SGA],
+        [WONT, TTYPE],
+        [WONT, NAWS],
+      ]),
+      1 * MS,
+    )
+    .data(0, it.telnetMessage([], 'admin\r\n'), 1200 * MS, 300 * MS)
+    .data(1, it.telnetMessage([], 'admin\r\nPassword: '), 2 * MS)
+    .data(0, it.telnetMessage([], 'cisco\r\n'), 900 * MS, 300 * MS)
+    .data(1, it.telnetMessage([], `\r\n${prompt}`), 40 * MS, 10 * MS)
+    .data(0, it.telnetMessage([], 'show version | include Version\r\n'), 2 * SEC, 500 * MS)
+    .data(
+      1,
+      it.telnetMessage(
+        [],
+        'show version | include Version\r\n' +
+          'Cisco IOS Software, IE4000 Software (IE4000-UNIVERSALK9-M), Version 15.2(7)E8, RELEASE SOFTWARE (fc3)\r\n' +
+          prompt,
+      ),
+      30 * MS,
+      10 * MS,
+    )
+    .data(0, it.telnetMessage([], 'exit\r\n'), 3 * SEC, 1 * SEC)
+    .close(1, 5 * MS, RTT * 2);
+  add(telnet, 3000 * MS, 900 * SEC, 60 * SEC);
+
+  // (3) The HMI asks the domain controller for its vendor's update server, then calls it over TLS.
+  const cloud: Endpoint = { mac: EXTERNAL.mac, ip: DEMO_HMI_CLOUD_IP, vlan: EXTERNAL.vlan };
+  const dns = udpConv('hmi-line1', 'dc-01', 49152, 53, true)
+    .datagram(0, it.dns(0, false, DEMO_HMI_CLOUD_NAME, []), 0, 0, HMI_DNS_ID)
+    .datagram(1, it.dns(0, true, DEMO_HMI_CLOUD_NAME, [DEMO_HMI_CLOUD_IP]), 900, 300, HMI_DNS_ID);
+  add(dns, 3400 * MS, 300 * SEC, 0);
+  tlsSession('hmi-line1', cloud, DEMO_HMI_CLOUD_NAME, 3420 * MS, 300 * SEC, 505, 0);
+
+  // (4) The outdated S7-1500 firmware is in its SZL answer (S7_IDENT), read by every S7 session.
 }
 
 /** Writes a pcap of the demo plant with exactly `packets` packets to `write` (chunks are handed over). */

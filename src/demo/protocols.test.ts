@@ -232,4 +232,31 @@ describe('protocol builders frame messages as the specs say', () => {
     const msg = ua.uaMessage(9, 1, new Uint8Array(3));
     eqHex(msg, hx('4d5347 46 1b000000', '09000000 01000000', '01000000 01000000', '000000'));
   });
+
+  it('Telnet negotiation and text, HTTP messages with Basic authorization', () => {
+    const { WILL, DO, ECHO, NAWS } = it_.Telnet;
+    eqHex(
+      it_.telnetMessage(
+        [
+          [WILL, ECHO],
+          [DO, NAWS],
+        ],
+        'login: ',
+      ),
+      hx(
+        'ff fb 01', // IAC WILL ECHO
+        'ff fd 1f', // IAC DO NAWS
+        '6c6f67696e3a20', // "login: "
+      ),
+    );
+    assert.equal(it_.basicAuth('admin', 'admin'), 'Basic YWRtaW46YWRtaW4='); // RFC 7617 §2
+    assert.equal(
+      Buffer.from(it_.httpMessage('GET / HTTP/1.1', [['Host', 'a']])).toString('latin1'),
+      'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
+    assert.equal(
+      Buffer.from(it_.httpMessage('HTTP/1.1 200 OK', [['Content-Length', '2']], 'hi')).toString('latin1'),
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi',
+    );
+  });
 });

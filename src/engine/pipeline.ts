@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import { type Flow, FlowTable } from '../decode/flow-table.js';
@@ -6,6 +6,7 @@ import { IpProto, Layer, PacketInfo, TcpFlag } from '../decode/packet-info.js';
 import { TcpStream } from '../decode/tcp-reassembly.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import { type DissectorRegistry, l2Key } from '../dissectors/registry.js';
+import { fingerprintWith } from '../findings/fingerprint.js';
 import { InventoryBuilder, Precedence } from '../inventory/builder.js';
 import type { Direction, Observation } from '../observations/observation.js';
 import { ip4ToString, ip6ToString } from '../util/net.js';
@@ -436,7 +437,7 @@ export class Pipeline implements PacketSink {
 
   /** HMAC-SHA-256 of a secret under the inventory's key: 32 hex characters. */
   fingerprint(secret: Uint8Array | string): string {
-    return createHmac('sha256', this.credentialKey).update(secret).digest('hex').slice(0, 32);
+    return fingerprintWith(this.credentialKey, secret);
   }
 
   flowAnomaly(app: FlowApp, code: string, detail: string): void {

@@ -214,3 +214,46 @@ export function rdpX224(confirm: boolean, cookieUser: string): Uint8Array {
     payload,
   );
 }
+
+/** Telnet commands (RFC 854 §"TELNET COMMAND STRUCTURE") and the options the demo negotiates. */
+export const Telnet = {
+  IAC: 255,
+  WILL: 251,
+  WONT: 252,
+  DO: 253,
+  DONT: 254,
+  /** RFC 857 */
+  ECHO: 1,
+  /** RFC 858, suppress go-ahead */
+  SGA: 3,
+  /** RFC 1091, terminal type */
+  TTYPE: 24,
+  /** RFC 1073, window size */
+  NAWS: 31,
+} as const;
+
+/**
+ * Telnet option negotiation followed by text: each command is IAC(1)=0xFF verb(1) option(1)
+ * (RFC 854/855); the text is NVT ASCII with CR LF line ends. A literal 0xFF in the text would need
+ * doubling: the demo's texts are plain ASCII.
+ */
+export function telnetMessage(commands: readonly (readonly [number, number])[], text = ''): Uint8Array {
+  const b = new ByteBuilder();
+  for (const [verb, option] of commands) {
+    b.u8(Telnet.IAC) // interpret as command
+      .u8(verb) // WILL / WONT / DO / DONT
+      .u8(option); // option code
+  }
+  return b.ascii(text).done();
+}
+
+/** An HTTP/1.1 message head (request or status line, headers, empty line) and an optional body (RFC 9112). */
+export function httpMessage(startLine: string, headers: readonly (readonly [string, string])[], body = ''): Uint8Array {
+  const head = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return asciiBytes(`${startLine}\r\n${head}\r\n${body}`);
+}
+
+/** The value of an `Authorization: Basic` header (RFC 7617): base64 of "user:password". */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'latin1').toString('base64')}`;
+}
