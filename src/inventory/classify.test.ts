@@ -148,3 +148,34 @@ test('identity alone can tell a controller or a switch', () => {
   assert.equal(c.get(sw.key)?.role, 'network-device');
   assert.notEqual(c.get(adapter.key)?.role, 'plc');
 });
+
+test('a host that writes to controllers without polling them is an engineering station; a Cisco box serving Telnet is a network device', () => {
+  const plc1 = asset('ip:10.0.0.1', [{ protocol: 'modbus', role: 'server' }]);
+  const plc2 = asset('ip:10.0.0.2', [{ protocol: 's7comm', role: 'server', port: 102 }]);
+  const ews = asset('ip:10.0.0.60', [{ protocol: 'modbus', role: 'client' }]);
+  const links = [
+    link(ews.key, plc1.key, 'modbus', {
+      'discovery:ENCAP_INTERFACE_TRANSPORT': 1,
+      'write:WRITE_MULTIPLE_REGISTERS': 2,
+      'read:READ_HOLDING_REGISTERS': 3,
+    }),
+    link(ews.key, plc2.key, 's7comm', { 'discovery:Read SZL': 1, 'read:Read Variable': 4 }),
+  ];
+  const vendorFact = {
+    field: 'vendor',
+    value: 'Cisco Systems, Inc',
+    protocol: 'oui',
+    source: 'ieee-oui',
+    precedence: 10,
+    firstSeenUs: 1,
+    lastSeenUs: 1,
+    count: 1,
+  };
+  const sw = asset('mac:10:57:25:c0:00:01', [{ protocol: 'telnet', role: 'server', port: 23 }], {
+    facts: [vendorFact],
+  });
+  const c = classifyAssets([plc1, plc2, ews, sw], links);
+  assert.equal(c.get(ews.key)?.role, 'engineering-workstation');
+  assert.match(c.get(ews.key)!.reasons[0]!, /without polling them/);
+  assert.equal(c.get(sw.key)?.role, 'network-device');
+});

@@ -13,6 +13,14 @@ import type { AssetRecord, Classification, LinkRecord } from './model.js';
 const AUTOMATION_VENDORS =
   /siemens|rockwell|allen-bradley|schneider|telemecanique|modicon|omron|mitsubishi|beckhoff|phoenix contact|wago|abb|yokogawa|emerson|honeywell|b&r|moxa|hirschmann|ge fanuc|general electric|festo|pilz|keyence|delta electronics|hilscher/i;
 
+/** Operations per controller below which a client is not polling it (cyclic HMI polling runs to thousands). */
+const POLLING_OPERATIONS = 50;
+
+/** Makers of network equipment: with management services and no industrial role, a network device. */
+const NETWORK_VENDORS =
+  /\b(cisco|juniper|aruba|hirschmann|moxa|fortinet|palo alto|ruckus|extreme networks|mikrotik|ubiquiti|netgear|tp-link|westermo|belden|ruggedcom|brocade|huawei technologies|arista|allied telesis|d-link|zyxel|sophos|check point|sonicwall)\b/i;
+const MANAGEMENT_SERVICES = new Set(['telnet', 'ssh', 'snmp', 'http', 'tls']);
+
 const IT_PROTOCOLS = new Set([
   'http',
   'tls',
@@ -100,6 +108,18 @@ export function classifyAssets(
       continue;
     }
     const served = a.roles.filter((r) => r.role === 'server' && OT_PROTOCOLS.has(r.protocol) && r.transport !== 'l2');
+    const vendor = bestFact(a, 'vendor');
+    const mgmt = a.roles.filter((r) => r.role === 'server' && MANAGEMENT_SERVICES.has(r.protocol));
+    if (served.length === 0 && vendor && NETWORK_VENDORS.test(vendor) && mgmt.length > 0) {
+      out.set(a.key, {
+        role: 'network-device',
+        confidence: 0.6,
+        reasons: [
+          `made by ${vendor}, a network equipment maker, and serves ${[...new Set(mgmt.map((r) => r.protocol))].join(', ')} for management`,
+        ],
+      });
+      continue;
+    }
     const said = controllerIdentity(a);
     if (served.length === 0 && said) {
       controllers.add(a.key);
@@ -187,12 +207,15 @@ export function classifyAssets(
             `serves ${servesHistorian.map((r) => r.protocol).join(', ')} to ${servesHistorian.reduce((s, r) => s + r.peers, 0)} client(s)`,
           ],
         });
-      } else if (c.writes > 0 && c.writes >= c.reads) {
+      } else if (c.writes > 0 && (c.writes >= c.reads || c.transactions < POLLING_OPERATIONS * n)) {
+        // Operators' HMIs poll cyclically; an engineering station touches controllers now and then.
         out.set(a.key, {
           role: 'engineering-workstation',
           confidence: 0.55,
           reasons: [
-            `writes to ${n} controller${n === 1 ? '' : 's'} more than it reads (${c.writes} writes, ${c.reads} reads)`,
+            c.writes >= c.reads
+              ? `writes to ${n} controller${n === 1 ? '' : 's'} more than it reads (${c.writes} writes, ${c.reads} reads)`
+              : `writes to ${n} controller${n === 1 ? '' : 's'} without polling them (${c.transactions} operations in all, ${c.writes} writes)`,
           ],
         });
       } else {
