@@ -524,8 +524,12 @@ function emit(s: TlsState, ctx: DissectContext, established: boolean): void {
   const facts: IdentityFact[] = [];
   if (s.sni !== '')
     facts.push({ field: 'tls_sni', value: s.sni, source: 'tls.client_hello.server_name', precedence: 30 });
-  if (s.serverHello)
+  if (s.serverHello) {
     facts.push({ field: 'tls_version_max', value: versionName(s.version), source: 'tls.server_hello.version' });
+    // The negotiated suite says what the server accepts: weak-cipher findings read it.
+    if (s.cipher >= 0 && s.version !== 0x0002)
+      facts.push({ field: 'tls_cipher', value: cipherName(s.cipher), source: 'tls.server_hello.cipher_suite' });
+  }
   if (server !== null) certFacts(server, facts);
   if (facts.length > 0)
     ctx.emit({ kind: 'asset.identity', ts, flowId: ctx.flow.id, protocol: 'tls', about: 'server', facts });
