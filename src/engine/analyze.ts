@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { readCapture } from '../capture/source.js';
 import { type CaptureStats, linkTypeName } from '../capture/types.js';
+import type { ArpEvent, FlowEvent } from '../detect/contract.js';
+import type { FlowInfo } from '../dissectors/contract.js';
 import { defaultRegistry } from '../dissectors/index.js';
 import type { DissectorRegistry } from '../dissectors/registry.js';
 import type { InventorySnapshot } from '../inventory/model.js';
@@ -12,7 +14,9 @@ export interface AnalyzeOptions {
   registry?: DissectorRegistry;
   /** The inventory's key for credential fingerprints (see InventoryRepository.credentialKey). */
   credentialKey?: Uint8Array;
-  onObservation?: (obs: Observation) => void;
+  onObservation?: (obs: Observation, flow: FlowInfo) => void;
+  onFlowEnd?: (flow: FlowEvent) => void;
+  onArp?: (arp: ArpEvent) => void;
   onProgress?: (p: { bytesRead: number; totalBytes: number | null; packets: number }) => void;
 }
 
@@ -40,6 +44,8 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const pipeline = new Pipeline({
     registry: opts.registry ?? defaultRegistry(),
     ...(opts.onObservation ? { onObservation: opts.onObservation } : {}),
+    ...(opts.onFlowEnd ? { onFlowEnd: opts.onFlowEnd } : {}),
+    ...(opts.onArp ? { onArp: opts.onArp } : {}),
     ...(opts.credentialKey ? { credentialKey: opts.credentialKey } : {}),
   });
   const onProgress = opts.onProgress;

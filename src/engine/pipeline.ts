@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
-import { type Flow, FlowTable } from '../decode/flow-table.js';
+import { type Flow, FlowTable, TcpState } from '../decode/flow-table.js';
 import { IpProto, Layer, PacketInfo, TcpFlag } from '../decode/packet-info.js';
 import { TcpStream } from '../decode/tcp-reassembly.js';
+import type { ArpEvent, FlowEvent } from '../detect/contract.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import { type DissectorRegistry, l2Key } from '../dissectors/registry.js';
 import { fingerprintWith } from '../findings/fingerprint.js';
@@ -24,8 +25,12 @@ import { etherTypeName, isKnownServerPort, tcpServiceName, udpServiceName } from
  */
 export interface PipelineOptions {
   registry: DissectorRegistry;
-  /** Every observation, in packet order (rules, goldens). */
-  onObservation?: (obs: Observation) => void;
+  /** Every observation, in packet order (rules, goldens), with the flow it came from. */
+  onObservation?: (obs: Observation, flow: FlowInfo) => void;
+  /** Every flow when it ends (idle, closed, or end of capture), for detection rules. */
+  onFlowEnd?: (flow: FlowEvent) => void;
+  /** Every ARP packet, for spoofing and duplicate-address rules. */
+  onArp?: (arp: ArpEvent) => void;
   /** Flow idle timeout in µs of packet time (default 120 s). */
   idleTimeoutUs?: number;
   /**
@@ -167,7 +172,9 @@ export class Pipeline implements PacketSink {
   /** A cheap running digest of packet times and lengths: part of the analysis id. */
   digest = 0x811c9dc5;
   private readonly registry: DissectorRegistry;
-  private readonly onObservation: ((obs: Observation) => void) | undefined;
+  private readonly onObservation: ((obs: Observation, flow: FlowInfo) => void) | undefined;
+  private readonly onFlowEnd: ((flow: FlowEvent) => void) | undefined;
+  private readonly onArp: ((arp: ArpEvent) => void) | undefined;
   private readonly credentialKey: Uint8Array;
   /** L2 dissector contexts: dissector -> sending MAC -> context. */
   private readonly l2Apps = new Map<Dissector, Map<number, FlowApp>>();
@@ -176,6 +183,8 @@ export class Pipeline implements PacketSink {
   constructor(opts: PipelineOptions) {
     this.registry = opts.registry;
     this.onObservation = opts.onObservation;
+    this.onFlowEnd = opts.onFlowEnd;
+    this.onArp = opts.onArp;
     this.credentialKey = opts.credentialKey ?? randomBytes(32);
     this.flows = new FlowTable({
       idleTimeoutUs: opts.idleTimeoutUs ?? 120_000_000,
@@ -210,6 +219,18 @@ export class Pipeline implements PacketSink {
       // Sender IP 0.0.0.0 is an ARP probe (RFC 5227): the MAC claims nothing yet.
       const sender = p.arpSenderIp === 0 ? '' : ip4ToString(p.arpSenderIp);
       this.inventory.arp(p.arpSenderMac || p.srcMac, sender, tsUs, p.vlan, origLen);
+      if (this.onArp) {
+        this.onArp({
+          ts: tsUs,
+          op: p.arpOp,
+          senderMac: p.arpSenderMac || p.srcMac,
+          senderIp: sender,
+          targetMac: p.arpTargetMac,
+          targetIp: p.arpTargetIp === 0 ? '' : ip4ToString(p.arpTargetIp),
+          gratuitous: p.arpSenderIp !== 0 && p.arpSenderIp === p.arpTargetIp,
+          vlan: p.vlan,
+        });
+      }
     } else if (layers & Layer.L2) {
       c.otherL2++;
       const d = this.registry.hasL2 ? this.registry.forEtherType(l2Key(p)) : undefined;
@@ -350,6 +371,7 @@ export class Pipeline implements PacketSink {
       const [c, s] = this.inventory.flowEndpoints(flow);
       this.inventory.flowEnded(flow, c, s, null, null);
       this.countProtocol(null, flow.pkts0 + flow.pkts1, flow.bytes0 + flow.bytes1, false, 1);
+      if (this.onFlowEnd) this.onFlowEnd(flowEvent(flow, null, null));
       return;
     }
     if (app.dissector && !app.dead) {
@@ -372,6 +394,7 @@ export class Pipeline implements PacketSink {
     const [client, server] = this.inventory.flowEndpoints(flow);
     this.inventory.flowEnded(flow, client, server, app.protocol, ops);
     this.countProtocol(app.protocol, flow.pkts0 + flow.pkts1, flow.bytes0 + flow.bytes1, app.dissected, 1);
+    if (this.onFlowEnd) this.onFlowEnd(flowEvent(flow, app.protocol, app.ops));
     flow.app = null;
   }
 
@@ -432,7 +455,7 @@ export class Pipeline implements PacketSink {
         break;
       }
     }
-    if (this.onObservation) this.onObservation(obs);
+    if (this.onObservation) this.onObservation(obs, app.flow);
   }
 
   /** HMAC-SHA-256 of a secret under the inventory's key: 32 hex characters. */
@@ -473,6 +496,42 @@ export class Pipeline implements PacketSink {
       if (a.lastUs > a.firstUs) this.inventory.anomaly(code, 'decode', null, a.lastUs, a.example, 0);
     }
   }
+}
+
+/** The rules' view of an ended flow. */
+function flowEvent(flow: Flow, protocol: string | null, ops: Map<string, { op: string; n: number }> | null): FlowEvent {
+  const byOp: Record<string, number> = {};
+  if (ops) for (const v of ops.values()) byOp[v.op] = (byOp[v.op] ?? 0) + v.n;
+  const tcp = flow.proto === IpProto.TCP;
+  return {
+    id: flow.id,
+    transport: tcp
+      ? 'tcp'
+      : flow.proto === IpProto.UDP
+        ? 'udp'
+        : flow.proto === IpProto.ICMP || flow.proto === IpProto.ICMPV6
+          ? 'icmp'
+          : 'other',
+    protocol,
+    clientIp: flow.clientIp,
+    serverIp: flow.serverIp,
+    clientMac: flow.clientMac,
+    serverMac: flow.serverMac,
+    clientPort: flow.clientPort,
+    serverPort: flow.serverPort,
+    vlan: flow.vlan,
+    firstUs: flow.firstUs,
+    lastUs: flow.lastUs,
+    packetsToServer: flow.pkts0,
+    packetsToClient: flow.pkts1,
+    bytesToServer: flow.bytes0,
+    bytesToClient: flow.bytes1,
+    established: tcp
+      ? flow.pkts1 > 0 && flow.tcpState !== TcpState.RESET && flow.tcpState !== TcpState.SYN_SEEN
+      : flow.pkts1 > 0,
+    reset: tcp && flow.tcpState === TcpState.RESET,
+    ops: byOp,
+  };
 }
 
 function ipString(p: PacketInfo, side: 0 | 1): string {

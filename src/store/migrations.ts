@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, type MigrationResult, Migrator } from 'kysely';
+import { alertsMigrations } from './migrations-alerts.js';
+import { baselineMigrations } from './migrations-baseline.js';
 import { feedsMigrations } from './migrations-feeds.js';
 import { findingsMigrations } from './migrations-findings.js';
 import { plantMigrations } from './migrations-plant.js';
@@ -198,6 +200,8 @@ export const migrations: Record<string, Migration> = {
   ...feedsMigrations,
   ...findingsMigrations,
   ...plantMigrations,
+  ...alertsMigrations,
+  ...baselineMigrations,
 };
 
 /**
