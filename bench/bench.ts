@@ -18,7 +18,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writePlantCapture } from '../src/demo/plant.js';
-import { repoRoot } from '../src/testing/corpus.js';
+import { benchImportCorpus } from '../src/feeds/bench.js';
+import { hasCorpus, repoRoot } from '../src/testing/corpus.js';
+import { benchMatch } from '../src/vuln/bench.js';
 
 interface ChildRun {
   ok: boolean;
@@ -286,9 +288,44 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plantwarden-bench-'));
   try {
     for (const n of sizes) await benchSize(dir, n, tshark);
+    if (process.env.BENCH_SKIP_FEEDS !== '1') await benchFeeds(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Issue 4's targets: importing the whole corpus feed set (1,655 CSAF advisories, KEV, three
+ * default-credential lists) in under a minute, and matching 10,000 assets against it in under 10 s.
+ * Needs ../shared/corpus (skipped without it).
+ */
+async function benchFeeds(dir: string): Promise<void> {
+  if (!hasCorpus) {
+    console.log('\n== feeds: skipped (no ../shared/corpus) ==');
+    return;
+  }
+  console.log('\n== feeds and vulnerability matching ==');
+  const imp = await benchImportCorpus(join(dir, 'feeds.db'));
+  const m = benchMatch(10_000);
+  printTable(
+    ['step', 'seconds', 'what', 'target', 'within target'],
+    [
+      [
+        'import corpus feeds',
+        fmt(imp.importMs / 1000, 2),
+        `${fmtInt(imp.files)} files: ${fmtInt(imp.advisories)} advisories, ${fmtInt(imp.products)} products, ${fmtInt(imp.kev)} KEV, ${fmtInt(imp.defaultCredentials)} default credentials`,
+        '< 60 s',
+        imp.importMs < 60_000 ? 'yes' : 'no',
+      ],
+      [
+        'match 10,000 assets',
+        fmt(m.totalMs / 1000, 2),
+        `${fmtInt(m.assets)} assets x ${fmtInt(m.products)} products: ${fmtInt(m.matches)} matches`,
+        '< 10 s',
+        m.totalMs < 10_000 ? 'yes' : 'no',
+      ],
+    ],
+  );
 }
 
 main().catch((e: unknown) => {
