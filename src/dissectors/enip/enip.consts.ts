@@ -52,11 +52,16 @@ const COMMAND_NAMES = new Map<number, string>([
   [Cmd.CANCEL, 'CANCEL'],
 ]);
 
+/** COMMAND_NAMES as an array indexed by command (all commands are < 0x80): looked up for every message. */
+const COMMAND_NAME_BY_CODE: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, c) =>
+  COMMAND_NAMES.get(c),
+);
+
 export function isKnownCommand(c: number): boolean {
-  return COMMAND_NAMES.has(c);
+  return c < 0x80 && COMMAND_NAME_BY_CODE[c] !== undefined;
 }
 export function commandName(c: number): string {
-  return COMMAND_NAMES.get(c) ?? `unknown-${c}`;
+  return (c < 0x80 ? COMMAND_NAME_BY_CODE[c] : undefined) ?? `unknown-${c}`;
 }
 /** Operation class of an encapsulation command that carries no CIP. */
 export function commandOp(c: number): Op {
@@ -233,11 +238,16 @@ const CLASS_SERVICE_NAMES = new Map<number, Map<number, string>>([
   [Cls.SYMBOL, new Map([[0x55, 'GET_INSTANCE_ATTRIBUTE_LIST']])],
 ]);
 
+/** SERVICE_NAMES as an array indexed by service code (0-0x7F): looked up for every request. */
+const SERVICE_NAME_BY_CODE: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, s) =>
+  SERVICE_NAMES.get(s),
+);
+
 /** Service name for a request to `classId` (-1 when the path names no class). Total. */
 export function serviceName(service: number, classId = -1): string {
   const s = service & 0x7f;
-  const byClass = CLASS_SERVICE_NAMES.get(classId)?.get(s);
-  return byClass ?? SERVICE_NAMES.get(s) ?? `unknown-${s}`;
+  const byClass = classId >= 0 ? CLASS_SERVICE_NAMES.get(classId)?.get(s) : undefined;
+  return byClass ?? SERVICE_NAME_BY_CODE[s] ?? `unknown-${s}`;
 }
 
 /**

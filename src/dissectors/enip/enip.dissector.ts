@@ -31,6 +31,8 @@ import {
 import {
   type CipIdentity,
   findItem,
+  hex0x,
+  hexBytes7,
   mspCount,
   mspError,
   mspService,
@@ -57,6 +59,8 @@ import {
   senderContextHex,
 } from './enip.parse.js';
 
+type Detail = Record<string, string | number | boolean>;
+
 /** Requests waiting for a reply per flow; beyond this the oldest becomes 'no-response'. */
 export const MAX_PENDING = 64;
 /** Consecutive bad headers on a confirmed flow before we give up on it. */
@@ -71,7 +75,8 @@ const MAX_IDENTITIES = 32;
 /**
  * One CIP request (or an encapsulation command without CIP) waiting for its reply. A Multiple
  * Service Packet has one child per embedded request; an Unconnected Send is transparent: the
- * node is the embedded request, marked as routed.
+ * node is the embedded request, marked as routed. A top-level node is its own pending entry
+ * (command, sender context, sequence): no second object per request.
  */
 interface Node {
   tx: TransactionObservation;
@@ -84,20 +89,18 @@ interface Node {
   viaUcs: boolean;
   /** Forward Open: the route of the connection path, to remember the connection id. */
   openRoute: string | null;
-}
-
-interface Pending {
+  /** Pairing keys of a pending (top-level) node: encapsulation command and sender context. */
   cmd: number;
   ctxLo: number;
   ctxHi: number;
   /** CIP sequence count of connected (SendUnitData) requests, else -1. */
   seq: number;
-  node: Node;
 }
 
 /** Per-flow state. */
 export interface EnipState {
-  readonly pending: Pending[];
+  /** Requests waiting for their reply, oldest first (a flow rarely has more than one or two). */
+  readonly pending: Node[];
   /** Session handle from RegisterSession (or the first one seen), -1 before. */
   session: number;
   /** O->T connection ids of Forward Opens whose connection path routes through a port. */
@@ -109,6 +112,37 @@ export interface EnipState {
   skipped: number;
   readonly resync: [boolean, boolean];
   violated: boolean;
+  /** Hex text of the last session handle seen: built once, not per message. */
+  hexSession: number;
+  hexSessionText: string;
+  /**
+   * Hex text of sender context bytes 1-7 last seen (bytes 13-19 of the header as u24 + u32):
+   * clients use a constant context or count in byte 0, so only byte 0 changes from one
+   * request to the next.
+   */
+  hexCtxTail: number;
+  hexCtxHi: number;
+  hexCtxTailText: string;
+}
+
+/** `hexN(session, 8)`, cached per flow (a session handle rarely changes). */
+function sessionText(s: EnipState, session: number): string {
+  if (s.hexSession !== session || s.hexSessionText === '') {
+    s.hexSession = session;
+    s.hexSessionText = hexN(session, 8);
+  }
+  return s.hexSessionText;
+}
+
+/** `senderContextHex(buf, pos)`, with the text of bytes 1-7 cached per flow. */
+function contextText(s: EnipState, buf: Uint8Array, pos: number): string {
+  const tail = hdr.ctxLo >>> 8;
+  if (s.hexCtxTail !== tail || s.hexCtxHi !== hdr.ctxHi || s.hexCtxTailText === '') {
+    s.hexCtxTail = tail;
+    s.hexCtxHi = hdr.ctxHi;
+    s.hexCtxTailText = hexBytes7(buf, pos + 13);
+  }
+  return hex0x(buf[pos + 12] as number) + s.hexCtxTailText;
 }
 
 const hdr = newEncapHeader();
@@ -158,6 +192,11 @@ export const enipDissector: Dissector<EnipState> = {
       skipped: 0,
       resync: [false, false],
       violated: false,
+      hexSession: -1,
+      hexSessionText: '',
+      hexCtxTail: -1,
+      hexCtxHi: 0,
+      hexCtxTailText: '',
     };
   },
 
@@ -228,7 +267,7 @@ export const enipDissector: Dissector<EnipState> = {
   },
 
   onEnd(s, ctx) {
-    for (const p of s.pending) emitNode(p.node, ctx);
+    for (const p of s.pending) emitNode(p, ctx);
     s.pending.length = 0;
   },
 };
@@ -284,6 +323,10 @@ function newNode(tx: TransactionObservation): Node {
     route: '',
     viaUcs: false,
     openRoute: null,
+    cmd: 0,
+    ctxLo: 0,
+    ctxHi: 0,
+    seq: -1,
   };
 }
 
@@ -317,15 +360,27 @@ function onMessage(s: EnipState, buf: Uint8Array, pos: number, ctx: DissectConte
     const oneWay = cmd === Cmd.UNREGISTER_SESSION || cmd === Cmd.INDICATE_STATUS || cmd === Cmd.CANCEL;
     const tx = newTx(ctx, commandName(cmd), cmd, commandOp(cmd), 'no-response', detail);
     if (oneWay) ctx.emit(tx);
-    else addPending(s, { cmd, ctxLo: hdr.ctxLo, ctxHi: hdr.ctxHi, seq: -1, node: newNode(tx) }, ctx);
+    else addPending(s, newNode(tx), cmd, hdr.ctxLo, hdr.ctxHi, -1, ctx);
     return;
   }
   onReply(s, buf, pos, dataOff, dataLen, ctx);
 }
 
-function addPending(s: EnipState, p: Pending, ctx: DissectContext): void {
-  s.pending.push(p);
-  if (s.pending.length > MAX_PENDING) emitNode((s.pending.shift() as Pending).node, ctx);
+function addPending(
+  s: EnipState,
+  n: Node,
+  cmd: number,
+  ctxLo: number,
+  ctxHi: number,
+  seq: number,
+  ctx: DissectContext,
+): void {
+  n.cmd = cmd;
+  n.ctxLo = ctxLo;
+  n.ctxHi = ctxHi;
+  n.seq = seq;
+  s.pending.push(n);
+  if (s.pending.length > MAX_PENDING) emitNode(s.pending.shift() as Node, ctx);
 }
 
 /** SendRRData / SendUnitData data: interface handle u32, timeout u16, CPF (V2 §2-4.7, §2-4.8). */
@@ -351,8 +406,8 @@ function onCipRequest(
   const what = commandName(cmd);
   const ctxLo = hdr.ctxLo;
   const ctxHi = hdr.ctxHi;
-  const session = hexN(hdr.session, 8);
-  const senderContext = ctxLo !== 0 || ctxHi !== 0 ? senderContextHex(buf, pos) : '';
+  const session = sessionText(s, hdr.session);
+  const senderContext = ctxLo !== 0 || ctxHi !== 0 ? contextText(s, buf, pos) : '';
   if (!cpfOf(buf, dataOff, dataLen, ctx, what)) return;
   let seq = -1;
   let connId = -1;
@@ -382,7 +437,7 @@ function onCipRequest(
   const node = buildRequest(buf, msgOff, msgLen, ctx, 0, '', route);
   if (node === null) return;
   stamp(node, cmd, session, senderContext, seq, connId);
-  addPending(s, { cmd, ctxLo, ctxHi, seq, node }, ctx);
+  addPending(s, node, cmd, ctxLo, ctxHi, seq, ctx);
 }
 
 /** Encapsulation facts every transaction of one message shares. */
@@ -394,6 +449,80 @@ function stamp(n: Node, cmd: number, session: string, senderContext: string, seq
   if (connId >= 0) d.connectionId = hexN(connId, 8);
   if (seq >= 0) n.tx.tid = seq;
   if (n.children) for (const c of n.children) stamp(c, cmd, session, senderContext, seq, connId);
+}
+
+/**
+ * The detail of a CIP request, with every key it gets at request time (path, then the
+ * encapsulation stamp) present from the start, undefined while absent: requests share one
+ * shape and `stamp` adds no properties. JSON drops undefined values, and the keys are in the
+ * order they were once added in, so the output is unchanged. Keys only error replies set
+ * (routingError, partial, extendedStatus...) are added when they happen, after these, as before.
+ */
+function plainDetail(classId: number, via: string, route: string): Detail {
+  return {
+    classId: classId >= 0 ? classId : undefined,
+    className: classId >= 0 ? className(classId) : undefined,
+    instanceId: path.instanceId >= 0 ? path.instanceId : undefined,
+    attributeId: path.attributeId >= 0 ? path.attributeId : undefined,
+    memberId: path.memberId >= 0 ? path.memberId : undefined,
+    tag: path.tag !== '' ? path.tag : undefined,
+    via: via !== '' ? via : undefined,
+    route: route !== '' ? route : undefined,
+    // stamp()
+    enipCommand: undefined,
+    session: undefined,
+    senderContext: undefined,
+    connectionId: undefined,
+  } as unknown as Detail;
+}
+
+/** `plainDetail` of a request addressed by tag name alone (Logix tag reads and writes). */
+function symbolDetail(via: string, route: string): Detail {
+  return {
+    tag: path.tag !== '' ? path.tag : undefined,
+    via: via !== '' ? via : undefined,
+    route: route !== '' ? route : undefined,
+    // stamp()
+    enipCommand: undefined,
+    session: undefined,
+    senderContext: undefined,
+    connectionId: undefined,
+  } as unknown as Detail;
+}
+
+/** `plainDetail` plus the keys of Multiple Service Packet, Forward Open and PCCC requests. */
+function fullDetail(classId: number, via: string, route: string): Detail {
+  return {
+    classId: classId >= 0 ? classId : undefined,
+    className: classId >= 0 ? className(classId) : undefined,
+    instanceId: path.instanceId >= 0 ? path.instanceId : undefined,
+    attributeId: path.attributeId >= 0 ? path.attributeId : undefined,
+    memberId: path.memberId >= 0 ? path.memberId : undefined,
+    tag: path.tag !== '' ? path.tag : undefined,
+    via: via !== '' ? via : undefined,
+    route: route !== '' ? route : undefined,
+    // Multiple Service Packet
+    services: undefined,
+    // Forward Open
+    connectionSerial: undefined,
+    originatorVendorId: undefined,
+    originatorSerial: undefined,
+    o2tRpiUs: undefined,
+    t2oRpiUs: undefined,
+    transportClass: undefined,
+    connectionRoute: undefined,
+    targetClassId: undefined,
+    keyVendorId: undefined,
+    keyProductCode: undefined,
+    keyRevision: undefined,
+    // Execute PCCC
+    pccc: undefined,
+    // stamp()
+    enipCommand: undefined,
+    session: undefined,
+    senderContext: undefined,
+    connectionId: undefined,
+  } as unknown as Detail;
 }
 
 /**
@@ -424,17 +553,14 @@ function buildRequest(
   const perr = parsePath(buf, cip.pathOff, cip.pathLen, path);
   if (err ?? perr) ctx.anomaly((err ?? perr) as string, `request ${serviceName(service, path.classId)}`);
   const classId = path.classId;
-  const detail: Record<string, string | number | boolean> = {};
-  if (classId >= 0) {
-    detail.classId = classId;
-    detail.className = className(classId);
-  }
-  if (path.instanceId >= 0) detail.instanceId = path.instanceId;
-  if (path.attributeId >= 0) detail.attributeId = path.attributeId;
-  if (path.memberId >= 0) detail.memberId = path.memberId;
-  if (path.tag !== '') detail.tag = path.tag;
-  if (via !== '') detail.via = via;
-  if (route !== '') detail.route = route;
+  const detail =
+    service === Svc.MULTIPLE_SERVICE_PACKET ||
+    (classId === Cls.PCCC && service === Svc.EXECUTE_PCCC) ||
+    (classId === Cls.CONNECTION_MANAGER && (service === Svc.FORWARD_OPEN || service === Svc.LARGE_FORWARD_OPEN))
+      ? fullDetail(classId, via, route)
+      : classId < 0 && path.instanceId < 0 && path.attributeId < 0 && path.memberId < 0
+        ? symbolDetail(via, route)
+        : plainDetail(classId, via, route);
   const tx = newTx(ctx, serviceName(service, classId), service, serviceOp(service, classId), 'no-response', detail);
   const node = newNode(tx);
   node.classId = classId;
@@ -535,14 +661,16 @@ function buildRequest(
  * request/reply pair (V2 §2-4.8): targets answer with their own context (often 0), so connected
  * messages pair on the CIP sequence count the reply echoes (V1 §3-4.4.8).
  */
-function takePending(s: EnipState, seq: number): Pending | null {
+function takePending(s: EnipState, seq: number): Node | null {
   const p = s.pending;
   const connected = hdr.command === Cmd.SEND_UNIT_DATA;
   for (let i = 0; i < p.length; i++) {
-    const e = p[i] as Pending;
+    const e = p[i] as Node;
     if (e.cmd !== hdr.command) continue;
     if (connected ? e.seq !== seq : e.ctxLo !== hdr.ctxLo || e.ctxHi !== hdr.ctxHi) continue;
-    p.splice(i, 1);
+    // The answer is usually to the newest request: pop keeps the array's capacity, splice at 0 trims it.
+    if (i === p.length - 1) p.pop();
+    else p.splice(i, 1);
     return e;
   }
   return null;
@@ -582,7 +710,7 @@ function onReply(
   if (p === null) {
     node = unsolicited(buf, pos, msgOff, msgLen, ctx);
   } else {
-    node = p.node;
+    node = p;
     node.tx.rttUs = ctx.tsUs - node.tx.ts;
   }
   if (encapStatus !== 0) {

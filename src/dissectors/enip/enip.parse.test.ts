@@ -1,6 +1,7 @@
 // biome-ignore-all format: annotated byte arrays keep one line per protocol field
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { latin1 } from '../../bytes/reader.js';
 import {
   className,
   commandName,
@@ -13,6 +14,7 @@ import {
   vendorName,
 } from './enip.consts.js';
 import {
+  latin1At,
   mspCount,
   mspService,
   newCipMessage,
@@ -32,6 +34,7 @@ import {
   parsePcccRequest,
   parseUnconnectedSend,
   plausibleHeader,
+  senderContextHex,
 } from './enip.parse.js';
 
 const B = (a: number[]) => Uint8Array.from(a);
@@ -144,6 +147,28 @@ describe('EPATH', () => {
     assert.equal(parsePath(b, 0, b.length, p), null);
     assert.deepEqual([p.classId, p.instanceId, p.attributeId, p.memberId, p.segments], [0x68, 0x2420, 7, 0x10001, 4]);
   });
+  it('decodes names through the name cache exactly as latin1 does', () => {
+    const names = ['Line1_Speed', 'Tank_Levels', 'Tank_Levelz', 'A', 'ab\u0001c', 'pad  ', 'x\u0000\u0000', ' ', 'ÿé'];
+    // Twice over, so the second round comes from the cache; with a long name that bypasses it.
+    for (const round of [0, 1]) {
+      for (const n of [...names, 'N'.repeat(100)]) {
+        const bytes = Uint8Array.from([0xee, ...[...n].map((c) => c.charCodeAt(0)), 0xee]);
+        assert.equal(latin1At(bytes, 1, n.length), latin1(bytes.subarray(1, 1 + n.length)), `${round} ${n}`);
+      }
+    }
+    // Same slot, different bytes: never the other name's text.
+    for (let i = 0; i < 300; i++) {
+      const bytes = Uint8Array.from([65 + (i % 26), 48 + (i % 10), 97 + (i % 7)]);
+      assert.equal(latin1At(bytes, 0, 3), latin1(bytes));
+    }
+  });
+
+  it('prints the sender context as 0x + 16 hex digits in wire order', () => {
+    const h = new Uint8Array(24);
+    h.set([0x01, 0x02, 0x0a, 0xff, 0x00, 0x10, 0x7f, 0x80], 12); // sender context bytes 12-19
+    assert.equal(senderContextHex(h, 0), '0x01020aff00107f80');
+  });
+
   it('builds a tag name from symbolic segments and element indices', () => {
     const b = B([
       0x91, 0x07, ...ascii('Program'), 0x00, // ANSI extended symbol "Program", pad

@@ -112,9 +112,76 @@ export function plausibleHeader(buf: Uint8Array, off: number, len: number): bool
 
 /** Sender context as ICSNPP prints it: the 8 bytes in wire order, `0x` + 16 hex digits. */
 export function senderContextHex(buf: Uint8Array, headerOff: number): string {
-  let s = '0x';
-  for (let i = 12; i < 20; i++) s += (buf[headerOff + i] as number).toString(16).padStart(2, '0');
-  return s;
+  return hex0x(buf[headerOff + 12] as number) + hexBytes7(buf, headerOff + 13);
+}
+
+/** `0x00`..`0xff`: one byte as `0x` + 2 lower-case hex digits, from a table. */
+export function hex0x(b: number): string {
+  return HEX0X[b] as string;
+}
+const HEX0X: readonly string[] = Array.from({ length: 256 }, (_, i) => `0x${i.toString(16).padStart(2, '0')}`);
+
+/** Lower-case hex digit character codes. */
+const HD: readonly number[] = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/**
+ * Seven bytes at `off` as 14 lower-case hex digits, built as one string (this runs for every
+ * request: concatenating per-byte strings allocates a string per byte).
+ */
+export function hexBytes7(buf: Uint8Array, off: number): string {
+  const b0 = buf[off] as number;
+  const b1 = buf[off + 1] as number;
+  const b2 = buf[off + 2] as number;
+  const b3 = buf[off + 3] as number;
+  const b4 = buf[off + 4] as number;
+  const b5 = buf[off + 5] as number;
+  const b6 = buf[off + 6] as number;
+  return String.fromCharCode(
+    HD[b0 >> 4] as number,
+    HD[b0 & 15] as number,
+    HD[b1 >> 4] as number,
+    HD[b1 & 15] as number,
+    HD[b2 >> 4] as number,
+    HD[b2 & 15] as number,
+    HD[b3 >> 4] as number,
+    HD[b3 & 15] as number,
+    HD[b4 >> 4] as number,
+    HD[b4 & 15] as number,
+    HD[b5 >> 4] as number,
+    HD[b5 & 15] as number,
+    HD[b6 >> 4] as number,
+    HD[b6 & 15] as number,
+  );
+}
+
+/** Names decoded recently (by slot of a hash of their bytes): tag names repeat on every poll. */
+const NAME_SLOTS = 64;
+const MAX_CACHED_NAME = 64;
+const nameBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(NAME_SLOTS).fill(null);
+const nameTexts: string[] = new Array<string>(NAME_SLOTS).fill('');
+
+/**
+ * `latin1(buf.subarray(off, off + n))`, from a small cache when the same bytes were decoded
+ * recently: no view and no per-character string building for a name seen before. The cache
+ * holds copies of the bytes, so the result only depends on the bytes.
+ */
+export function latin1At(buf: Uint8Array, off: number, n: number): string {
+  if (n === 0 || n > MAX_CACHED_NAME) return latin1(buf.subarray(off, off + n));
+  // Slot from the length and three bytes (no loop: the comparison below reads every byte anyway).
+  const h = n * 7 + (buf[off] as number) * 3 + (buf[off + (n >> 1)] as number) * 5 + (buf[off + n - 1] as number);
+  const slot = h & (NAME_SLOTS - 1);
+  const cached = nameBytes[slot];
+  if (cached != null && cached.length === n) {
+    let i = 0;
+    while (i < n && cached[i] === buf[off + i]) i++;
+    if (i === n) return nameTexts[slot] as string;
+  }
+  const copy = new Uint8Array(n);
+  for (let i = 0; i < n; i++) copy[i] = buf[off + i] as number;
+  const text = latin1(copy);
+  nameBytes[slot] = copy;
+  nameTexts[slot] = text;
+  return text;
 }
 
 /** One Common Packet Format item: type, and where its data is in the buffer. */
@@ -371,7 +438,7 @@ export function parsePath(buf: Uint8Array, off: number, len: number, out: CipPat
         appendTag(out, `[${indices}]`);
         indices = '';
       }
-      appendTag(out, latin1(buf.subarray(pos + 1, pos + 1 + n)));
+      appendTag(out, latin1At(buf, pos + 1, n));
       afterSymbol = true;
       pos += 1 + n + ((1 + n) & 1);
       if (pos > end) pos = end;
@@ -388,7 +455,7 @@ export function parsePath(buf: Uint8Array, off: number, len: number, out: CipPat
       }
       if (seg === 0x91) {
         if (end - pos < 2 + n) return 'enip-path-truncated';
-        const name = latin1(buf.subarray(pos + 2, pos + 2 + n));
+        const name = latin1At(buf, pos + 2, n);
         if (indices !== '') {
           // Indices belong to the previous symbol: `a[1].b`.
           out.tag = `${out.tag}[${indices}]`;

@@ -42,6 +42,7 @@ import {
 import {
   type CotpPdu,
   decodePassword,
+  frameLength,
   looksLikeTls,
   newCotpPdu,
   newItemResults,
@@ -90,15 +91,24 @@ enum Kind {
   TLS = 3,
 }
 
-interface Pending {
-  key: number;
-  tx: TransactionObservation;
+/** What a userdata request needs at its answer besides its transaction (null for other requests). */
+interface PendingExtra {
   /** Security / PLC password: fingerprint of the de-obfuscated password, emitted with the answer. */
   fingerprint: string | null;
   /** Read SZL follow-up request (the answer continues an earlier answer). */
   continuation: boolean;
   /** A PLC password request: a credential is emitted with its answer (or at the end). */
   password: boolean;
+}
+
+/**
+ * Requests waiting for their answer, oldest first, as parallel arrays (key, transaction,
+ * extra): no object per request. A flow rarely has more than one or two outstanding.
+ */
+interface PendingList {
+  readonly keys: number[];
+  readonly txs: TransactionObservation[];
+  readonly extras: (PendingExtra | null)[];
 }
 
 /** SZL answer split over several userdata PDUs, by data unit reference. */
@@ -121,7 +131,7 @@ interface Reassembly {
 
 /** Per-flow state. */
 export interface S7State {
-  readonly pending: Pending[];
+  readonly pending: PendingList;
   readonly rx: [Reassembly, Reassembly];
   /** S7comm-plus: the next fragment in this direction continues a frame. */
   readonly plusCont: [boolean, boolean];
@@ -161,7 +171,7 @@ export const s7commDissector: Dissector<S7State> = {
 
   newState(_flow: FlowInfo): S7State {
     return {
-      pending: [],
+      pending: { keys: [], txs: [], extras: [] },
       rx: [
         { buf: null, len: 0, overflow: false },
         { buf: null, len: 0, overflow: false },
@@ -194,9 +204,10 @@ export const s7commDissector: Dissector<S7State> = {
       pos = at;
     }
     while (end - pos >= 4) {
-      const n = tpktLength(buf, pos, end - pos);
-      if (n < 0 || (end - pos >= 6 && !plausibleTpkt(buf, pos, end - pos))) {
-        const what = `bytes ${buf[pos]?.toString(16)} ${buf[pos + 1]?.toString(16)}, length ${n}, dir ${dir}`;
+      const n = frameLength(buf, pos, end - pos);
+      if (n < 0) {
+        const tl = tpktLength(buf, pos, end - pos);
+        const what = `bytes ${buf[pos]?.toString(16)} ${buf[pos + 1]?.toString(16)}, length ${tl}, dir ${dir}`;
         if (s.frames === 0 || ++s.badFrames >= MAX_BAD_FRAMES) {
           s.violated = true;
           ctx.violation(`s7comm-tpkt-bad-header: ${what}`);
@@ -241,11 +252,17 @@ export const s7commDissector: Dissector<S7State> = {
       s.szl = null;
       onSzlRecords(s, a.id, a.index, a.buf, 0, a.len, a.recLen, a.count, a.tx, ctx);
     }
-    for (const p of s.pending) {
-      ctx.emit(p.tx);
-      if (p.password) emitPasswordCredential(p.tx, p.fingerprint, p.key & 0x10000 ? 'server' : 'client', ctx);
+    const l = s.pending;
+    for (let i = 0; i < l.keys.length; i++) {
+      const tx = l.txs[i] as TransactionObservation;
+      const e = l.extras[i];
+      ctx.emit(tx);
+      if (e?.password)
+        emitPasswordCredential(tx, e.fingerprint, (l.keys[i] as number) & 0x10000 ? 'server' : 'client', ctx);
     }
-    s.pending.length = 0;
+    l.keys.length = 0;
+    l.txs.length = 0;
+    l.extras.length = 0;
   },
 };
 
@@ -296,7 +313,9 @@ function detailOf(tx: TransactionObservation): Record<string, string | number | 
   return tx.detail;
 }
 
-const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+/** `0x00`..`0xff`, from a table: error codes are printed for every answer. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => `0x${i.toString(16).padStart(2, '0')}`);
+const hex2 = (n: number): string => (n >= 0 && n < 256 ? (HEX2[n] as string) : `0x${n.toString(16).padStart(2, '0')}`);
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
 
 // ---- pending requests -------------------------------------------------------------------
@@ -313,23 +332,64 @@ function pendingKey(ref: number, space: Space, dir: number): number {
   return space + dir * 0x10000 + ref;
 }
 
-function addPending(s: S7State, p: Pending, ctx: DissectContext): void {
-  const i = s.pending.findIndex((q) => q.key === p.key);
-  if (i >= 0) {
-    // Reference reused before the answer: the older request stays unanswered.
-    ctx.emit((s.pending[i] as Pending).tx);
-    s.pending.splice(i, 1);
-  }
-  s.pending.push(p);
-  if (s.pending.length > MAX_PENDING) ctx.emit((s.pending.shift() as Pending).tx);
+function pendingIndex(l: PendingList, key: number): number {
+  const keys = l.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+  return -1;
 }
 
-function takePending(s: S7State, key: number): Pending | undefined {
-  const i = s.pending.findIndex((q) => q.key === key);
-  if (i < 0) return undefined;
-  const p = s.pending[i] as Pending;
-  s.pending.splice(i, 1);
-  return p;
+/** Removes entry `i`; the answer is usually to the newest request, and pop keeps the arrays' capacity. */
+function removePending(l: PendingList, i: number): void {
+  if (i === l.keys.length - 1) {
+    l.keys.pop();
+    l.txs.pop();
+    l.extras.pop();
+  } else {
+    l.keys.splice(i, 1);
+    l.txs.splice(i, 1);
+    l.extras.splice(i, 1);
+  }
+}
+
+function addPending(
+  s: S7State,
+  key: number,
+  tx: TransactionObservation,
+  extra: PendingExtra | null,
+  ctx: DissectContext,
+): void {
+  const l = s.pending;
+  const i = pendingIndex(l, key);
+  if (i >= 0) {
+    // Reference reused before the answer: the older request stays unanswered.
+    ctx.emit(l.txs[i] as TransactionObservation);
+    removePending(l, i);
+  }
+  l.keys.push(key);
+  l.txs.push(tx);
+  l.extras.push(extra);
+  if (l.keys.length > MAX_PENDING) {
+    l.keys.shift();
+    l.extras.shift();
+    ctx.emit(l.txs.shift() as TransactionObservation);
+  }
+}
+
+/** The extra of the request `takePending` returned last (read it right after the call). */
+let takenExtra: PendingExtra | null = null;
+
+/** Removes and returns the request waiting under `key` (its extra in `takenExtra`). */
+function takePending(s: S7State, key: number): TransactionObservation | undefined {
+  const l = s.pending;
+  const i = pendingIndex(l, key);
+  if (i < 0) {
+    takenExtra = null;
+    return undefined;
+  }
+  const tx = l.txs[i] as TransactionObservation;
+  takenExtra = l.extras[i] as PendingExtra | null;
+  removePending(l, i);
+  return tx;
 }
 
 function answer(tx: TransactionObservation, ctx: DissectContext): void {
@@ -492,8 +552,42 @@ function onS7(s: S7State, buf: Uint8Array, off: number, len: number, ctx: Dissec
   }
 }
 
+/**
+ * Read/write var (most of the traffic): the detail with the keys of the job and of its answer
+ * (setHeaderError) present from the start, undefined while absent: one shape, no properties
+ * added on the answer. JSON drops undefined values and the keys are in the order they are
+ * filled in, so the output is what adding them one by one gave (itemErrors/itemError, set only
+ * when items fail, come last as before).
+ */
+function readWriteDetail(tx: TransactionObservation): void {
+  if (job.itemCount >= 0) tx.quantity = job.itemCount;
+  if (job.area >= 0) {
+    tx.address = job.address;
+    tx.detail = {
+      rosctr: Rosctr.JOB,
+      functionCode: job.fn,
+      area: areaName(job.area),
+      db: job.area === 0x84 ? job.db : undefined,
+      transportSize: transportSizeName(job.transportSize),
+      length: job.length,
+      respRosctr: undefined,
+      errorClass: undefined,
+      errorCode: undefined,
+    } as unknown as Record<string, string | number | boolean>;
+    return;
+  }
+  const d = detailOf(tx);
+  d.rosctr = Rosctr.JOB;
+  d.functionCode = job.fn;
+  if (job.syntaxId >= 0) d.syntaxId = job.syntaxId;
+}
+
 /** Fills a job transaction's op, detail, address and quantity from the parsed parameters. */
 function describeJob(tx: TransactionObservation, buf: Uint8Array): void {
+  if (job.fn === Fn.READ_VAR || job.fn === Fn.WRITE_VAR) {
+    readWriteDetail(tx);
+    return;
+  }
   const d = detailOf(tx);
   d.rosctr = Rosctr.JOB;
   d.functionCode = job.fn;
@@ -503,19 +597,6 @@ function describeJob(tx: TransactionObservation, buf: Uint8Array): void {
         d.pduSize = job.pduSize;
         d.amqCalling = job.amqCalling;
         d.amqCalled = job.amqCalled;
-      }
-      return;
-    case Fn.READ_VAR:
-    case Fn.WRITE_VAR:
-      if (job.itemCount >= 0) tx.quantity = job.itemCount;
-      if (job.area >= 0) {
-        d.area = areaName(job.area);
-        if (job.area === 0x84) d.db = job.db;
-        d.transportSize = transportSizeName(job.transportSize);
-        d.length = job.length;
-        tx.address = job.address;
-      } else if (job.syntaxId >= 0) {
-        d.syntaxId = job.syntaxId;
       }
       return;
     case Fn.PLC_CONTROL:
@@ -553,11 +634,7 @@ function onJob(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
   const fn = Math.max(job.fn, 0);
   const tx = newTx(ctx, 's7comm', jobFunctionOp(fn), jobFunctionName(fn), fn, 'no-response', hdr.pduRef);
   describeJob(tx, buf);
-  addPending(
-    s,
-    { key: pendingKey(hdr.pduRef, Space.JOB, ctx.dir), tx, fingerprint: null, continuation: false, password: false },
-    ctx,
-  );
+  addPending(s, pendingKey(hdr.pduRef, Space.JOB, ctx.dir), tx, null, ctx);
 }
 
 /** ICSNPP's error columns: class name and code in hex ('No error', '0x00'). */
@@ -577,12 +654,12 @@ function onAck(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
   const fnByte = hdr.paramLen >= 1 ? (buf[hdr.paramOff] as number) : -1;
   const key = pendingKey(hdr.pduRef, Space.JOB, ctx.dir ^ 1);
   let p = takePending(s, key);
-  if (p !== undefined && (p.tx.detail?.rosctr !== Rosctr.JOB || (fnByte >= 0 && p.tx.fnCode !== fnByte))) {
+  if (p !== undefined && (p.detail?.rosctr !== Rosctr.JOB || (fnByte >= 0 && p.fnCode !== fnByte))) {
     ctx.anomaly(
       's7comm-function-mismatch',
-      `PDU ref ${hdr.pduRef}: request ${p.tx.fn}, answer ${jobFunctionName(fnByte)}`,
+      `PDU ref ${hdr.pduRef}: request ${p.fn}, answer ${jobFunctionName(fnByte)}`,
     );
-    addPending(s, p, ctx);
+    addPending(s, key, p, takenExtra, ctx);
     p = undefined;
   }
   let tx: TransactionObservation;
@@ -591,7 +668,7 @@ function onAck(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
     tx = newTx(ctx, 's7comm', jobFunctionOp(fn), jobFunctionName(fn), fn, 'unsolicited', hdr.pduRef);
     detailOf(tx).functionCode = fn;
   } else {
-    tx = p.tx;
+    tx = p;
     answer(tx, ctx);
   }
   setHeaderError(tx);
@@ -639,13 +716,7 @@ function onUserdata(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
   if (ud.type === 0x4) {
     const tx = newTx(ctx, 's7comm', userdataOp(ud.group, ud.sub), name, fnCode, 'no-response', hdr.pduRef);
     const d = describeUserdata(tx);
-    const pend: Pending = {
-      key: pendingKey(hdr.pduRef, Space.USERDATA, ctx.dir),
-      tx,
-      fingerprint: null,
-      continuation: false,
-      password: false,
-    };
+    let extra: PendingExtra | null = null;
     if (ud.group === Group.CPU && ud.sub === 0x01) {
       if (ud.payloadLen >= 4) {
         const id = ((buf[ud.payloadOff] as number) << 8) | (buf[ud.payloadOff + 1] as number);
@@ -656,25 +727,25 @@ function onUserdata(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
         tx.op = szlOp(id);
       } else {
         d.continuation = true;
-        pend.continuation = true;
+        extra = { fingerprint: null, continuation: true, password: false };
         tx.op = s.szl !== null ? (s.szl.tx.op as Op) : 'diagnostic';
       }
     } else if (ud.group === Group.SECURITY && ud.sub === 0x01 && ud.payloadLen > 0) {
       const pw = decodePassword(buf, ud.payloadOff, ud.payloadLen);
       d.passwordPresent = pw.length > 0;
-      pend.password = true;
-      pend.fingerprint = pw.length > 0 ? ctx.fingerprint(pw) : null;
+      extra = { fingerprint: pw.length > 0 ? ctx.fingerprint(pw) : null, continuation: false, password: true };
       pw.fill(0);
     }
-    addPending(s, pend, ctx);
+    addPending(s, pendingKey(hdr.pduRef, Space.USERDATA, ctx.dir), tx, extra, ctx);
     return;
   }
   if (ud.type === 0x8) {
     const key = pendingKey(hdr.pduRef, Space.USERDATA, ctx.dir ^ 1);
     let p = takePending(s, key);
-    if (p !== undefined && (p.tx.detail?.rosctr !== Rosctr.USERDATA || p.tx.fnCode !== fnCode)) {
-      ctx.anomaly('s7comm-function-mismatch', `PDU ref ${hdr.pduRef}: request ${p.tx.fn}, answer ${name}`);
-      addPending(s, p, ctx);
+    const extra = takenExtra;
+    if (p !== undefined && (p.detail?.rosctr !== Rosctr.USERDATA || p.fnCode !== fnCode)) {
+      ctx.anomaly('s7comm-function-mismatch', `PDU ref ${hdr.pduRef}: request ${p.fn}, answer ${name}`);
+      addPending(s, key, p, extra, ctx);
       p = undefined;
     }
     let tx: TransactionObservation;
@@ -682,7 +753,7 @@ function onUserdata(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
       tx = newTx(ctx, 's7comm', userdataOp(ud.group, ud.sub), name, fnCode, 'unsolicited', hdr.pduRef);
       describeUserdata(tx);
     } else {
-      tx = p.tx;
+      tx = p;
       answer(tx, ctx);
     }
     const d = detailOf(tx);
@@ -700,9 +771,11 @@ function onUserdata(s: S7State, buf: Uint8Array, ctx: DissectContext): void {
     // (Set Clock, Flash LED): named, not an error; only the parameter error code fails.
     if (ud.returnCode >= 0 && ud.returnCode !== 0xff) d.returnCode = returnCodeName(ud.returnCode);
     if (ud.group === Group.CPU && ud.sub === 0x01 && tx.status !== 'exception') {
-      onSzlAnswer(s, buf, tx, p?.continuation ?? false, ctx);
+      onSzlAnswer(s, buf, tx, p !== undefined && extra?.continuation === true, ctx);
     }
-    if (p?.password) emitPasswordCredential(tx, p.fingerprint, ctx.dir === 1 ? 'client' : 'server', ctx);
+    if (p !== undefined && extra?.password) {
+      emitPasswordCredential(tx, extra.fingerprint, ctx.dir === 1 ? 'client' : 'server', ctx);
+    }
     ctx.emit(tx);
     return;
   }
@@ -910,21 +983,18 @@ function onPlus(s: S7State, buf: Uint8Array, off: number, len: number, ctx: Diss
     const d = describePlus(tx);
     d.sessionId = `0x${plus.sessionId.toString(16).padStart(8, '0')}`;
     plusStrings(s, buf, tx, ctx);
-    addPending(
-      s,
-      { key: pendingKey(plus.seq, Space.PLUS, dir), tx, fingerprint: null, continuation: false, password: false },
-      ctx,
-    );
+    addPending(s, pendingKey(plus.seq, Space.PLUS, dir), tx, null, ctx);
     return;
   }
   if (plus.opcode === PlusOpcode.RESPONSE || plus.opcode === PlusOpcode.RESPONSE2) {
-    let p = takePending(s, pendingKey(plus.seq, Space.PLUS, dir ^ 1));
-    if (p !== undefined && p.tx.fnCode !== plus.fn) {
+    const key = pendingKey(plus.seq, Space.PLUS, dir ^ 1);
+    let p = takePending(s, key);
+    if (p !== undefined && p.fnCode !== plus.fn) {
       ctx.anomaly(
         's7comm-plus-function-mismatch',
-        `sequence ${plus.seq}: request ${p.tx.fn}, answer ${plusFunctionName(plus.fn)}`,
+        `sequence ${plus.seq}: request ${p.fn}, answer ${plusFunctionName(plus.fn)}`,
       );
-      addPending(s, p, ctx);
+      addPending(s, key, p, takenExtra, ctx);
       p = undefined;
     }
     let tx: TransactionObservation;
@@ -940,7 +1010,7 @@ function onPlus(s: S7State, buf: Uint8Array, off: number, len: number, ctx: Diss
       );
       describePlus(tx);
     } else {
-      tx = p.tx;
+      tx = p;
       answer(tx, ctx);
     }
     detailOf(tx).respOpcode = plus.opcode;

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { cpuModeName, errorName, jobFunctionName, plusFunctionName, subfunctionName, szlName } from './s7comm.consts.js';
 import {
   decodePassword,
+  frameLength,
   newCotpPdu,
   newItemResults,
   newPlusPdu,
@@ -21,7 +22,9 @@ import {
   parseSzl0011,
   parseSzl0424,
   parseUserdata,
+  plausibleTpkt,
   scanPlusStrings,
+  tpktLength,
   tsapRackSlot,
   tsapText,
 } from './s7comm.parse.js';
@@ -77,6 +80,41 @@ describe('s7comm parse: TPKT and COTP', () => {
     assert.equal(parseCotp(f, 0, f.length, c), 's7comm-cotp-bad-length');
     const p = parseCotpParams(b(/* TSAP claims 4 bytes, has 1 */ 0xc1, 0x04, 0x01), 0, 3);
     assert.equal(p.error, 's7comm-cotp-truncated');
+  });
+
+  it('frameLength is tpktLength and plausibleTpkt in one pass', () => {
+    // What the parse loop did before: the TPKT length, unless the header is not plausible.
+    const twoPass = (f: Uint8Array, off: number, len: number) => {
+      const n = tpktLength(f, off, len);
+      return n < 0 || (len >= 6 && !plausibleTpkt(f, off, len)) ? -1 : n;
+    };
+    const cases = [
+      b(0x03, 0x00, 0x00, 0x1f, /* LI */ 0x02, /* DT */ 0xf0, /* EOT */ 0x80), // DT
+      b(0x03, 0x00, 0x00, 0x16, /* LI */ 0x11, /* CR */ 0xe0, 0x00, 0x00), // CR
+      b(0x04, 0x00, 0x00, 0x1f, 0x02, 0xf0, 0x80), // bad version
+      b(0x03, 0x01, 0x00, 0x1f, 0x02, 0xf0, 0x80), // reserved byte set
+      b(0x03, 0x00, 0x00, 0x06, 0x02, 0xf0, 0x80), // TPKT length below 7
+      b(0x03, 0x00, 0x00, 0x07, 0x09, 0xf0, 0x80), // LI past the TPKT
+      b(0x03, 0x00, 0x00, 0x1f, 0x00, 0xf0, 0x80), // LI 0
+      b(0x03, 0x00, 0x00, 0x1f, 0x02, 0x30, 0x80), // unknown COTP type
+      b(0x03, 0x00, 0x00, 0x1f, 0x02), // 5 bytes: TPKT header only checked
+      b(0x03, 0x00, 0x00), // 3 bytes
+    ];
+    for (const f of cases) for (let len = 0; len <= f.length; len++) assert.equal(frameLength(f, 0, len), twoPass(f, 0, len));
+    // Deterministic fuzz: random headers, biased towards TPKT version 3 and reserved 0.
+    let seed = 7;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    const f = new Uint8Array(8);
+    for (let i = 0; i < 20_000; i++) {
+      for (let j = 0; j < f.length; j++) f[j] = rnd();
+      if (i & 1) f[0] = 3;
+      if (i & 2) f[1] = 0;
+      if (i & 4) f[2] = 0;
+      assert.equal(frameLength(f, 0, 4 + (i % 5)), twoPass(f, 0, 4 + (i % 5)));
+    }
   });
 });
 

@@ -117,6 +117,23 @@ export function plausibleTpkt(buf: Uint8Array, off: number, len: number): boolea
   );
 }
 
+/**
+ * `tpktLength`, and with 6 bytes or more `plausibleTpkt`, in one pass (once per frame): the
+ * frame's TPKT length, or -1 when no plausible TPKT+COTP frame starts at `off`.
+ */
+export function frameLength(buf: Uint8Array, off: number, len: number): number {
+  if (len < TPKT_HEADER_LEN || buf[off] !== TPKT_VERSION) return -1;
+  const n = u16(buf, off + 2);
+  if (n < TPKT_MIN_LEN) return -1;
+  if (len < 6) return n;
+  if (buf[off + 1] !== 0) return -1;
+  const li = buf[off + 4] as number;
+  const t = (buf[off + 5] as number) >> 4;
+  return li >= 1 && li + 5 <= n && (t === Cotp.DT || t === Cotp.CR || t === Cotp.CC || t === Cotp.DR || t === Cotp.DC)
+    ? n
+    : -1;
+}
+
 /** Parses one complete TPKT frame of `len` bytes (= its TPKT length) at `off`. */
 export function parseCotp(buf: Uint8Array, off: number, len: number, out: CotpPdu): S7ParseError | null {
   out.tpktLen = len;
