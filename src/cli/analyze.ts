@@ -1,8 +1,14 @@
 import cliProgress from 'cli-progress';
+import { parseForwardUrl } from '../alerts/forward/config.js';
+import { forwardNewAlerts, snapshotAlerts } from '../alerts/forward/forwarder.js';
 import { NotACaptureError } from '../capture/types.js';
-import { type AnalysisOutcome, analyzeCapture } from '../engine/analyze.js';
+import type { PolicyView } from '../detect/contract.js';
+import { createDetection, type DetectionRun, type DetectionSummary, formatDetectionSummary } from '../detect/run.js';
+import { type AnalysisOutcome, type AnalyzeOptions, analyzeCapture } from '../engine/analyze.js';
 import { formatCheckSummary, runAndSaveChecks } from '../findings/run.js';
 import { classifyAssets } from '../inventory/classify.js';
+import { loadPolicy } from '../policy/policy.js';
+import { KyselyAlertsRepository } from '../store/kysely-alerts-repository.js';
 import { openStore } from '../store/open.js';
 import type { InventoryRepository } from '../store/repository.js';
 import { fmtBytes, fmtInt, safe } from './format.js';
@@ -15,6 +21,14 @@ export interface AnalyzeCommandOptions {
   statsJson?: boolean;
   /** Run the finding checks after the analysis (default true). */
   checks?: boolean;
+  /** Run the detection rules (and feed the baseline) during the analysis (default true). */
+  detect?: boolean;
+  /** Zone file (YAML) for the zone rules and host zones. */
+  zones?: string;
+  /** Forward the alerts this analysis raised or grew to these targets (CEF/syslog/JSON lines/webhook URLs). */
+  forward?: string[];
+  /** Loads the zone file (default src/policy `loadPolicy`). */
+  loadPolicy?: (path: string) => Promise<PolicyView>;
 }
 
 type Out = (line: string) => void;
@@ -30,7 +44,7 @@ export async function analyzeCommand(
   out: Out = console.log,
 ): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const phases = { openS: 0, analyzeS: 0, mergeS: 0, classifyS: 0, checksS: 0 };
+  const phases = { openS: 0, analyzeS: 0, mergeS: 0, detectS: 0, classifyS: 0, checksS: 0 };
   const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
   const store = await openStore(opts.db);
   phases.openS = since(t0);
@@ -44,10 +58,26 @@ export async function analyzeCommand(
   let readable = 0;
   let totalPackets = 0;
   let totalBytes = 0;
+  let alerts: DetectionSummary | null = null;
+  const forward = opts.forward ?? [];
+  // Validate targets up front: a typo must not cost a whole analysis.
+  for (const url of forward) parseForwardUrl(url);
+  const alertsRepo = forward.length > 0 ? new KyselyAlertsRepository(store.db as never) : null;
+  const before = alertsRepo ? await snapshotAlerts(alertsRepo) : null;
   try {
+    // The zone file is read once, before any capture: a bad file fails the command up front.
+    let policy: PolicyView | null = null;
+    if (opts.detect !== false && opts.zones !== undefined) policy = await (opts.loadPolicy ?? loadPolicy)(opts.zones);
     for (const path of paths) {
       const ta = process.hrtime.bigint();
-      const outcome = await analyzeOne(path, opts, credentialKey);
+      // One detection run per capture, over the inventory as merged so far.
+      const detection: DetectionRun | null =
+        opts.detect === false
+          ? null
+          : await createDetection(store, {
+              ...(policy !== null ? { zonesFile: opts.zones as string, loadPolicy: async () => policy } : {}),
+            });
+      const outcome = await analyzeOne(path, opts, credentialKey, detection?.hooks ?? {});
       phases.analyzeS += since(ta);
       if (typeof outcome === 'string') {
         process.stderr.write(`plantwarden: ${outcome}\n`);
@@ -60,6 +90,12 @@ export async function analyzeCommand(
       const merged = await store.mergeSnapshot(outcome.snapshot);
       phases.mergeS += since(tm);
       if (!opts.quiet) printCaptureSummary(outcome, merged, out);
+      // A capture analysed before already gave its alerts: counting them again would double them.
+      if (detection !== null && merged) {
+        const td = process.hrtime.bigint();
+        alerts = addSummaries(alerts, await detection.finish());
+        phases.detectS += since(td);
+      }
     }
     if (readable === 0) return 1;
     const tc = process.hrtime.bigint();
@@ -72,6 +108,16 @@ export async function analyzeCommand(
       const summary = await runAndSaveChecks(store);
       phases.checksS = since(tf);
       if (!opts.quiet) for (const line of formatCheckSummary(summary)) out(line);
+    }
+    if (alerts !== null && !opts.quiet) out(safe(formatDetectionSummary(alerts)));
+    if (alertsRepo && before) {
+      const r = await forwardNewAlerts(alertsRepo, forward, { since: before });
+      if (!opts.quiet) {
+        out(
+          `Forwarded: ${r.sent} sent, ${r.queued} still queued, ${r.dropped} dropped` +
+            (r.complete ? '' : ' (some alerts did not reach every target)'),
+        );
+      }
     }
   } finally {
     await store.close();
@@ -91,10 +137,27 @@ export async function analyzeCommand(
   return 0;
 }
 
+/** Totals over the captures of one command. */
+function addSummaries(a: DetectionSummary | null, b: DetectionSummary): DetectionSummary {
+  if (a === null) return b;
+  const bySeverity = { ...a.bySeverity };
+  for (const [k, n] of Object.entries(b.bySeverity)) bySeverity[k as keyof typeof bySeverity] += n;
+  return {
+    alerts: a.alerts + b.alerts,
+    newAlerts: a.newAlerts + b.newAlerts,
+    bySeverity,
+    suppressed: a.suppressed + b.suppressed,
+    dropped: a.dropped + b.dropped,
+    errors: [...a.errors, ...b.errors],
+    list: [...a.list, ...b.list],
+  };
+}
+
 async function analyzeOne(
   path: string,
   opts: AnalyzeCommandOptions,
   credentialKey: Uint8Array,
+  hooks: Pick<AnalyzeOptions, 'onObservation' | 'onFlowEnd' | 'onArp'>,
 ): Promise<AnalysisOutcome | string> {
   const showBar = opts.progress !== false && !opts.quiet && process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;
@@ -102,6 +165,7 @@ async function analyzeOne(
   try {
     return await analyzeCapture(path, {
       credentialKey,
+      ...hooks,
       ...(showBar
         ? {
             onProgress: (p) => {

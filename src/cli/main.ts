@@ -1,11 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { defaultDbPath } from '../store/open.js';
+import { registerAlertsCommands } from './alerts.js';
 import { analyzeCommand } from './analyze.js';
 import { assetCommand, assetsCommand } from './assets.js';
+import { registerBaselineCommands } from './baseline.js';
 import { demoCommand } from './demo.js';
 import { registerFeedsCommands } from './feeds.js';
 import { registerFindingsCommands } from './findings.js';
+import { registerForwardCommands } from './forward.js';
 import { registerPlantCommands } from './plant.js';
+import { registerZonesCommands } from './zones.js';
 
 const VERSION = '0.1.0';
 
@@ -35,7 +39,13 @@ export async function main(argv: string[]): Promise<number> {
       .option('-q, --quiet', 'print nothing but errors')
       .option('--no-progress', 'no progress bar')
       .option('--stats-json', 'print a JSON line with packets, bytes, seconds and peak memory at the end')
-      .option('--no-checks', 'do not run the finding checks after the analysis'),
+      .option('--no-checks', 'do not run the finding checks after the analysis')
+      .option('--zones <file>', 'zone file (YAML): zones, conduits and engineering stations for the detection rules')
+      .option('--no-detect', 'do not run the detection rules (no alerts, nothing learned)')
+      .option(
+        '--forward <url...>',
+        'forward new alerts: cef+udp://host:port, syslog+tcp|tls://..., jsonl:///file, https://webhook',
+      ),
   ).action(async (captures: string[], o) => {
     code = await analyzeCommand(captures, {
       db: o.db,
@@ -43,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       progress: o.progress,
       statsJson: o.statsJson,
       checks: o.checks,
+      detect: o.detect,
+      ...(o.zones !== undefined ? { zones: o.zones } : {}),
+      ...(o.forward !== undefined ? { forward: o.forward as string[] } : {}),
     });
   });
 
@@ -70,11 +83,21 @@ export async function main(argv: string[]): Promise<number> {
   registerPlantCommands(program);
   registerFeedsCommands(program);
   registerFindingsCommands(program);
+  registerAlertsCommands(program);
+  registerForwardCommands(program);
+  registerBaselineCommands(program);
+  registerZonesCommands(program);
 
   program
     .command('demo')
-    .description("generate the demo factory's traffic, analyse it and show the inventory")
-    .option('--out <file>', 'where to write the demo capture', 'plantwarden-demo.pcap')
+    .description(
+      "generate two days of the demo factory's traffic, learn on the first, and show the inventory, findings and alerts of the second",
+    )
+    .option(
+      '--out <file>',
+      'base name of the demo files (<out>-day1.pcap, <out>-day2.pcap, <out>-zones.yaml)',
+      'plantwarden-demo.pcap',
+    )
     .option('--db <file>', 'database for the demo (recreated)', 'plantwarden-demo.db')
     .option('--packets <n>', 'packets to generate', positiveInt, 20_000)
     .action(async (o) => {

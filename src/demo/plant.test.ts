@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeCapture } from '../engine/analyze.js';
 import { decodeFrame, TcpChecker, walkPcap } from './capture-check.js';
 import {
+  behaviourPackets,
+  DEMO_EXFIL_BYTES,
+  DEMO_EXFIL_IP,
   DEMO_HMI_CLOUD_IP,
   DEMO_HMI_CLOUD_NAME,
+  DEMO_LAPTOP,
   DEMO_S7_FIRMWARE,
   DEMO_S7_ORDER_NUMBER,
   generatePlant,
   MGMT_VLAN,
+  PLANT_DAY_US,
   PLANT_START_US,
   plantDevices,
+  plantedBehaviours,
   plantedProblems,
   writePlantCapture,
 } from './plant.js';
@@ -260,5 +266,89 @@ describe('demo plant capture', () => {
     assert.equal(new Set(plantDevices.map((d) => d.name)).size, plantDevices.length);
     assert.equal(new Set(plantDevices.map((d) => d.mac)).size, plantDevices.length);
     assert.equal(new Set(plantDevices.map((d) => d.ip)).size, plantDevices.length);
+  });
+});
+
+describe('demo plant day 2: the planted behaviour problems', () => {
+  const atUs = 12 * 1_000_000;
+  const packets = 20_000 + behaviourPackets();
+  const day2 = () => {
+    const chunks: Uint8Array[] = [];
+    const r = generatePlant({ packets, startUs: PLANT_START_US + PLANT_DAY_US, behaviourAtUs: atUs }, (c) =>
+      chunks.push(c),
+    );
+    return { bytes: Buffer.concat(chunks), result: r };
+  };
+  const cap = day2();
+  const ip = (name: string) => plantDevices.find((d) => d.name === name)!.ip;
+
+  it('keeps TCP exact and is deterministic', () => {
+    assert.equal(cap.result.packets, packets);
+    const tcp = new TcpChecker();
+    walkPcap(cap.bytes, (p) => tcp.add(decodeFrame(p.frame), p.index));
+    assert.deepEqual(tcp.problems, []);
+    assert.equal(sha(day2().bytes), sha(cap.bytes));
+  });
+
+  it('plays nothing of it on a normal day', () => {
+    let laptop = 0;
+    walkPcap(capture(20_000).bytes, (p) => {
+      const v = decodeFrame(p.frame);
+      if (v.src === DEMO_LAPTOP.ip || v.dst === DEMO_EXFIL_IP) laptop++;
+    });
+    assert.equal(laptop, 0);
+    assert.ok(!plantDevices.some((d) => d.ip === DEMO_LAPTOP.ip || d.mac === DEMO_LAPTOP.mac));
+  });
+
+  it('decodes as a PLC stop from the laptop and a bulk upload by the ControlLogix, late in the capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-demo-'));
+    try {
+      const file = join(dir, 'day2.pcap');
+      writeFileSync(file, cap.bytes);
+      const stops: { client: string; server: string; fn: string; op: string; pi: unknown; ts: number }[] = [];
+      const uploads: { bytes: number; firstUs: number; vlan: number }[] = [];
+      let controlOps = 0;
+      await analyzeCapture(file, {
+        onObservation: (obs, flow) => {
+          if (obs.kind !== 'transaction' || obs.protocol !== 's7comm') return;
+          if (obs.op === 'control') controlOps++;
+          if (obs.fn === 'PLC Stop')
+            stops.push({
+              client: flow.clientIp,
+              server: flow.serverIp,
+              fn: obs.fn,
+              op: obs.op,
+              pi: obs.detail?.piService,
+              ts: obs.ts,
+            });
+        },
+        onFlowEnd: (f) => {
+          if (f.clientIp === ip('plc-controllogix') && f.serverIp === DEMO_EXFIL_IP)
+            uploads.push({ bytes: f.bytesToServer, firstUs: f.firstUs, vlan: f.vlan });
+        },
+      });
+      const start = PLANT_START_US + PLANT_DAY_US;
+      assert.equal(stops.length, 1, JSON.stringify(stops));
+      assert.deepEqual(
+        { ...stops[0], ts: undefined },
+        {
+          client: DEMO_LAPTOP.ip,
+          server: ip('plc-s7-1500'),
+          fn: 'PLC Stop',
+          op: 'control',
+          pi: 'P_PROGRAM',
+          ts: undefined,
+        },
+      );
+      assert.equal(controlOps, 1, 'no other S7 control operation in the capture');
+      assert.ok(stops[0]!.ts >= start + atUs && stops[0]!.ts < start + atUs + 5_000_000);
+      assert.equal(uploads.length, 1);
+      assert.ok(uploads[0]!.bytes >= DEMO_EXFIL_BYTES, `${uploads[0]!.bytes} bytes`);
+      assert.ok(uploads[0]!.firstUs >= start + atUs, 'the upload comes after the normal start of the day');
+      assert.ok(uploads[0]!.firstUs > cap.result.firstUs + (cap.result.lastUs - cap.result.firstUs) / 2, 'late');
+      assert.equal(plantedBehaviours.length, 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,8 @@ import { Actor, Conversation, type CounterSpec, type Endpoint, type Leg, Prng, p
  * Bridge protocols (LLDP, RSTP) travel untagged. Traffic between VLANs crosses the firewall
  * fw-01 and is seen once, on the client's VLAN, so fw-01's MAC carries the IPs of every
  * off-VLAN server. The switches are managed on VLAN 99. Four security problems are planted on
- * purpose (`plantedProblems`) for `plantwarden demo` to find. Everything is deterministic: same
+ * purpose (`plantedProblems`) for `plantwarden demo` to find, and with `behaviourAtUs` three
+ * behaviour problems (`plantedBehaviours`) for its alerts. Everything is deterministic: same
  * options, same bytes.
  */
 
@@ -47,6 +48,12 @@ export interface PlantOptions {
   packets: number;
   seed?: number;
   startUs?: number;
+  /**
+   * Play the planted behaviour problems (`plantedBehaviours`: the laptop's PLC stop, then the
+   * ControlLogix's bulk upload) this long after the capture start (µs); absent = a normal day.
+   * Their packets (`behaviourPackets()`) count against `packets`.
+   */
+  behaviourAtUs?: number;
 }
 
 export interface PlantResult {
@@ -105,6 +112,29 @@ export const plantedProblems: readonly PlantedProblem[] = [
     what: `The HMI resolves ${DEMO_HMI_CLOUD_NAME} and opens TLS to ${DEMO_HMI_CLOUD_IP} on the internet`,
   },
 ];
+
+/** One day of packet time (µs): the demo's second capture starts a day after the first. */
+export const PLANT_DAY_US = 86_400 * 1_000_000;
+
+/** The outside address (RFC 5737 documentation range) the ControlLogix uploads to in the volume anomaly. */
+export const DEMO_EXFIL_IP = '198.51.100.23';
+/** The name the upload's TLS ClientHello carries (under example.net, reserved by RFC 2606). */
+export const DEMO_EXFIL_NAME = 'files.example.net';
+/** Bytes of TLS records the ControlLogix sends in the volume anomaly. */
+export const DEMO_EXFIL_BYTES = 6_000_000;
+
+/**
+ * A behaviour problem, played only when `PlantOptions.behaviourAtUs` is set (day 2 of the demo),
+ * for the detection rules (zones, operations, baseline) to raise alerts about.
+ */
+export interface PlantedBehaviour {
+  id: 'zone-violation' | 'plc-stop-from-laptop' | 'volume-anomaly';
+  /** Device (name in `plantDevices`, or `DEMO_LAPTOP`) that misbehaves. */
+  device: string;
+  /** Its peer (device name), or an IP outside the plant. */
+  peer: string;
+  what: string;
+}
 
 const d = (
   name: string,
@@ -287,6 +317,44 @@ export const plantDevices: readonly PlantDevice[] = [
   ),
 ];
 
+/**
+ * An unknown Windows laptop on the office VLAN (not in `plantDevices`: it is not part of the
+ * plant). On day 2 it connects straight to the S7-1500 and puts it into STOP.
+ */
+export const DEMO_LAPTOP: PlantDevice = d(
+  'laptop-unknown',
+  'it-host',
+  'laptop',
+  4,
+  100,
+  '8c:16:45:64:00:77',
+  '10.20.100.77',
+  'LCFC(Hefei) Electronics Technology',
+  'laptop (Windows 11)',
+  ['s7comm', 'arp'],
+);
+
+export const plantedBehaviours: readonly PlantedBehaviour[] = [
+  {
+    id: 'zone-violation',
+    device: DEMO_LAPTOP.name,
+    peer: 'plc-s7-1500',
+    what: `An unknown laptop on the office VLAN (${DEMO_LAPTOP.ip}) opens S7comm straight to the S7-1500: IT reaching level 1`,
+  },
+  {
+    id: 'plc-stop-from-laptop',
+    device: DEMO_LAPTOP.name,
+    peer: 'plc-s7-1500',
+    what: `The same laptop sends S7 PLC Stop (P_PROGRAM): the S7-1500 is stopped from a host that is no engineering workstation`,
+  },
+  {
+    id: 'volume-anomaly',
+    device: 'plc-controllogix',
+    peer: DEMO_EXFIL_IP,
+    what: `The ControlLogix uploads ${(DEMO_EXFIL_BYTES / 1e6).toFixed(0)} MB over TLS to ${DEMO_EXFIL_IP}, far more than it sends in a normal hour`,
+  },
+];
+
 /** A public-looking service (RFC 5737 documentation range) reached through the firewall. */
 const EXTERNAL: Endpoint = { mac: '00:00:00:00:00:00', ip: '203.0.113.50', vlan: -1 };
 const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
@@ -301,6 +369,7 @@ const TTL: Record<string, number> = {
   'pc-office-03': 128,
   'hmi-line1': 128,
   historian: 128,
+  [DEMO_LAPTOP.name]: 128,
 };
 
 function dev(name: string): PlantDevice {
@@ -310,7 +379,8 @@ function dev(name: string): PlantDevice {
 }
 
 const fw = (): PlantDevice => dev('fw-01');
-const ttlOf = (e: Endpoint): number => TTL[plantDevices.find((p) => p.ip === e.ip)?.name ?? ''] ?? 64;
+const ttlOf = (e: Endpoint): number =>
+  TTL[(e.ip === DEMO_LAPTOP.ip ? DEMO_LAPTOP : plantDevices.find((p) => p.ip === e.ip))?.name ?? ''] ?? 64;
 
 /** How a client/server conversation appears on the trunk: direct on a shared VLAN, else via fw-01 on the client's VLAN. */
 function leg(c: Endpoint, s: Endpoint): Leg {
@@ -1061,12 +1131,90 @@ function addPlantedProblems(
   // (4) The outdated S7-1500 firmware is in its SZL answer (S7_IDENT), read by every S7 session.
 }
 
+/**
+ * Day 2's behaviour problems (`plantedBehaviours`), each a conversation played once from `atUs`:
+ * (1) the laptop resolves its gateway, opens S7comm to the S7-1500 through fw-01 (COTP, setup,
+ * SZL identification) and sends PLC Stop; (2) 3 s later the ControlLogix opens TLS to
+ * `DEMO_EXFIL_IP` and uploads `DEMO_EXFIL_BYTES` in 16 KB records (MSS 1448, the receiver acks
+ * every second segment, ~0.6 ms per segment: about 2.5 s on a 20 Mbit/s uplink).
+ */
+export function buildBehaviourActors(atUs: number): Actor[] {
+  const laptop: Endpoint = { mac: DEMO_LAPTOP.mac, ip: DEMO_LAPTOP.ip, vlan: DEMO_LAPTOP.vlan };
+  const gw = fw().otherIps[1] as string;
+  const arpGw = new Conversation(laptop, laptop, leg(laptop, laptop), 0, 0, false)
+    .raw(
+      0,
+      ethernet(
+        BROADCAST_MAC,
+        laptop.mac,
+        laptop.vlan,
+        EtherType.ARP,
+        arp(1, laptop.mac, laptop.ip, '00:00:00:00:00:00', gw),
+      ),
+      0,
+    )
+    .raw(
+      1,
+      ethernet(laptop.mac, fw().mac, laptop.vlan, EtherType.ARP, arp(2, fw().mac, gw, laptop.mac, laptop.ip)),
+      250,
+    );
+  const stop = s7Connect(tcpConv(laptop, 'plc-s7-1500', 102).handshake(RTT * 2))
+    .data(0, s7Job(s7.s7PlcStopParam('P_PROGRAM')), 1200 * MS, 0, S7_REF)
+    .data(1, s7AckData(s7.s7PlcStopAckParam()), 8 * MS, 0, S7_REF)
+    .close(0, 1 * SEC, RTT * 2);
+
+  const server: Endpoint = { mac: EXTERNAL.mac, ip: DEMO_EXFIL_IP, vlan: EXTERNAL.vlan };
+  const wan = 30 * MS;
+  const up = tcpConv('plc-controllogix', server, 443)
+    .handshake(wan)
+    .data(0, it.tlsClientHello(DEMO_EXFIL_NAME, 707), 1 * MS)
+    .data(
+      1,
+      new ByteBuilder()
+        .bytes(it.tlsServerHello(708))
+        .bytes(it.tlsRecord(0x14, 0x0303, Uint8Array.from([1])))
+        .bytes(it.tlsRecord(0x17, 0x0303, it.pseudoRandom(380, 709)))
+        .done(),
+      wan,
+    )
+    .data(
+      0,
+      new ByteBuilder()
+        .bytes(it.tlsRecord(0x14, 0x0303, Uint8Array.from([1])))
+        .bytes(it.tlsRecord(0x17, 0x0303, it.pseudoRandom(53, 710)))
+        .done(),
+      1 * MS,
+    );
+  const fragment = it.pseudoRandom(16_384, 711);
+  const record = it.tlsRecord(0x17, 0x0303, fragment);
+  const records = Math.ceil(DEMO_EXFIL_BYTES / record.length);
+  const stream = new Uint8Array(records * record.length);
+  for (let i = 0; i < records; i++) stream.set(record, i * record.length);
+  const mss = 1448;
+  for (let off = 0, n = 0; off < stream.length; off += mss, n++) {
+    up.data(0, stream.subarray(off, Math.min(off + mss, stream.length)), 550, 100);
+    if (n % 2 === 1) up.ack(1, 40);
+  }
+  up.ack(1, wan >> 1)
+    .data(1, it.tlsRecord(0x17, 0x0303, it.pseudoRandom(90, 712)), 5 * MS)
+    .ack(0, 1 * MS)
+    .close(0, 100 * MS, wan);
+  return [new Actor(arpGw, atUs, 0), new Actor(stop, atUs + 1 * MS, 0), new Actor(up, atUs + 3 * SEC, 0)];
+}
+
+/** Packets the behaviour problems add to a capture (`PlantOptions.behaviourAtUs`). */
+export function behaviourPackets(): number {
+  return buildBehaviourActors(0).reduce((n, a) => n + a.steps.length, 0);
+}
+
 /** Writes a pcap of the demo plant with exactly `packets` packets to `write` (chunks are handed over). */
 export function generatePlant(opts: PlantOptions, write: (chunk: Uint8Array) => void): PlantResult {
   const w = new PcapWriter(write);
   const rng = new Prng(opts.seed ?? 1);
+  const actors = buildActors();
+  if (opts.behaviourAtUs !== undefined) actors.push(...buildBehaviourActors(Math.max(0, opts.behaviourAtUs)));
   const { firstUs, lastUs } = play(
-    buildActors(),
+    actors,
     w,
     opts.startUs ?? PLANT_START_US,
     Math.max(0, Math.floor(opts.packets)),

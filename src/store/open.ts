@@ -133,7 +133,18 @@ async function finishOpen(
       tableSchema = r.rows[0]?.s ?? undefined;
       if (tableSchema === undefined) throw new Error('no schema to create tables in (check search_path)');
     }
-    await migrateToLatest(db, tableSchema);
+    // Kysely's migrator lists the tables of every schema in the database; another store's schema
+    // dropped during that listing fails it ("schema ... does not exist"). That is not our schema:
+    // list again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await migrateToLatest(db, tableSchema);
+        break;
+      } catch (e) {
+        const m = /schema "([^"]+)" does not exist/.exec(e instanceof Error ? e.message : '');
+        if (!postgres || !m || m[1] === tableSchema || attempt >= 4) throw e;
+      }
+    }
   } catch (e) {
     await db.destroy().catch(() => {});
     throw new Error(`cannot open database '${shown}': ${reason(e)}`);

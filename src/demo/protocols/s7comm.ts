@@ -224,3 +224,26 @@ export function s7SzlRespData(id: number, index: number, records: readonly SzlId
     .bytes(bytes)
     .done();
 }
+
+/**
+ * PLC Stop job parameter (function 0x29): function(1)=0x29 unknown(5)=0 PI service length(1)
+ * PI service name ('P_PROGRAM': stop the user program). The ack-data answer's parameter is the
+ * function byte alone (`s7PlcStopAckParam`).
+ */
+export function s7PlcStopParam(piService = 'P_PROGRAM'): Uint8Array {
+  return new ByteBuilder()
+    .u8(0x29) // function: PLC stop
+    .u8(0)
+    .u8(0)
+    .u8(0)
+    .u8(0)
+    .u8(0) // unknown, zero
+    .u8(piService.length) // PI service length
+    .ascii(piService) // PI service
+    .done();
+}
+
+/** Ack-data parameter of a PLC Stop: function(1)=0x29. */
+export function s7PlcStopAckParam(): Uint8Array {
+  return Uint8Array.from([0x29]);
+}
