@@ -145,7 +145,18 @@ test('unauthorized command: HMI and EWS writes are normal; program/control from 
     null,
     'never seen: baseline rules',
   );
-  assert.equal(one(unauthorizedCommandRule.evaluate(obsEvent(w, flow(PLC, '10.10.10.12')), ctx())).severity, 'medium');
+  assert.equal(
+    unauthorizedCommandRule.evaluate(obsEvent(w, flow(PLC, '10.10.10.12')), ctx()),
+    null,
+    'controllers write to their remote I/O and peers',
+  );
+  assert.equal(
+    one(
+      unauthorizedCommandRule.evaluate(obsEvent(tx('s7comm', 'control', 'PLC Stop'), flow(PLC, '10.10.10.12')), ctx()),
+    ).ruleId,
+    'ops.unauthorized-command',
+    'but a controller stopping another one still alerts',
+  );
   const stopFromHmi = one(
     unauthorizedCommandRule.evaluate(obsEvent(tx('s7comm', 'control', 'PLC Stop'), flow(HMI, PLC)), ctx()),
   );

@@ -163,7 +163,9 @@ function isFirmwareReplacement(tx: TransactionObservation): boolean {
 }
 
 /** Roles that write to controllers as part of normal operation. */
-const NORMAL_WRITERS = new Set(['engineering-workstation', 'hmi', 'historian']);
+// Controllers write too: to their remote I/O and to peer controllers (produced/consumed data,
+// Modbus I/O scanning). Programming or mode changes from a controller still alert.
+const NORMAL_WRITERS = new Set(['engineering-workstation', 'hmi', 'historian', 'plc']);
 
 function peers(flow: FlowInfo): { client: string; server: string } {
   const client = flow.clientIp !== '' ? flow.clientIp : `mac:${macToString(flow.clientMac)}`;
