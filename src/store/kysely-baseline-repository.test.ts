@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
-
+import { storeTargets } from '../testing/store-targets.js';
 import { KyselyBaselineRepository } from './kysely-baseline-repository.js';
 import { openStore } from './open.js';
 import type { BaselineDatabase } from './schema-baseline.js';
@@ -14,76 +10,12 @@ import type { BaselineDatabase } from './schema-baseline.js';
 // (a fresh schema per test at PW_TEST_PG_URL, dropped at the end; PW_SKIP_PG=1 skips it when
 // the server is unreachable), as repository.contract.test.ts does for the inventory.
 
-const PG_URL = process.env.PW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env.PW_SKIP_PG === '1';
-
-interface Target {
-  name: string;
-  setup(): Promise<void>;
-  freshUrl(t: TestContext): Promise<string | null>;
-  teardown(): Promise<void>;
-}
-
-function sqliteTarget(): Target {
-  let dir = '';
-  let n = 0;
-  return {
-    name: 'sqlite',
-    async setup() {
-      dir = mkdtempSync(join(tmpdir(), 'pw-baseline-'));
-    },
-    async freshUrl() {
-      return join(dir, `baseline-${n++}.db`);
-    },
-    async teardown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function postgresTarget(): Target {
-  let admin: pg.Pool | null = null;
-  let down: string | null = null;
-  let n = 0;
-  const schemas: string[] = [];
-  return {
-    name: 'postgres',
-    async setup() {
-      admin = new pg.Pool({ connectionString: PG_URL, connectionTimeoutMillis: 3000, max: 2 });
-      admin.on('error', () => {});
-      try {
-        await admin.query('select 1');
-      } catch (e) {
-        down = e instanceof Error ? e.message || String((e as { code?: string }).code) : String(e);
-      }
-    },
-    async freshUrl(t) {
-      if (down !== null) {
-        if (SKIP_PG) {
-          t.skip(`PostgreSQL not reachable (PW_SKIP_PG=1): ${down}`);
-          return null;
-        }
-        throw new Error(`PostgreSQL not reachable at ${PG_URL}: ${down} (start it, or set PW_SKIP_PG=1 to skip)`);
-      }
-      const schema = `pw_baseline_${process.pid}_${n++}`;
-      schemas.push(schema);
-      await admin?.query(`drop schema if exists ${schema} cascade`);
-      return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
-    },
-    async teardown() {
-      if (admin === null) return;
-      if (down === null) for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
-      await admin.end();
-    },
-  };
-}
-
 /** Text a network (or an attacker on it) may put into a key: NUL, lone surrogates, the escape mark, SQL. */
 const HOSTILE = ['a\0b', '\uD800x', '\uE000"already"', "x'); drop table baseline_stats; --", '\u001b[31mred', '😀', ''];
 
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-for (const target of [sqliteTarget(), postgresTarget()]) {
+for (const target of storeTargets('pw_baseline')) {
   describe(`BaselineRepository contract (${target.name})`, () => {
     before(() => target.setup());
     after(() => target.teardown());

@@ -1,80 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import pg from 'pg';
 import { findingId } from '../findings/engine.js';
 import type { Finding } from '../findings/model.js';
+import { storeTargets } from '../testing/store-targets.js';
 import { KyselyFindingsRepository } from './kysely-findings-repository.js';
 import { openStore, type Store } from './open.js';
 
 // The FindingsRepository contract, run on SQLite (a temp file per test) and PostgreSQL (a fresh
 // schema per test at PW_TEST_PG_URL, dropped afterwards; PW_SKIP_PG=1 skips it when unreachable).
-
-const PG_URL = process.env.PW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env.PW_SKIP_PG === '1';
-
-interface Target {
-  name: string;
-  setup(): Promise<void>;
-  freshUrl(t: TestContext): Promise<string | null>;
-  teardown(): Promise<void>;
-}
-
-function sqliteTarget(): Target {
-  let dir = '';
-  let n = 0;
-  return {
-    name: 'sqlite',
-    async setup() {
-      dir = mkdtempSync(join(tmpdir(), 'pw-findings-'));
-    },
-    async freshUrl() {
-      return join(dir, `f-${n++}.db`);
-    },
-    async teardown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function postgresTarget(): Target {
-  let admin: pg.Pool | null = null;
-  let down: string | null = null;
-  let n = 0;
-  const schemas: string[] = [];
-  return {
-    name: 'postgres',
-    async setup() {
-      admin = new pg.Pool({ connectionString: PG_URL, connectionTimeoutMillis: 3000, max: 2 });
-      admin.on('error', () => {});
-      try {
-        await admin.query('select 1');
-      } catch (e) {
-        down = e instanceof Error ? e.message || String((e as { code?: string }).code) : String(e);
-      }
-    },
-    async freshUrl(t) {
-      if (down !== null) {
-        if (SKIP_PG) {
-          t.skip(`PostgreSQL not reachable (PW_SKIP_PG=1): ${down}`);
-          return null;
-        }
-        throw new Error(`PostgreSQL not reachable at ${PG_URL}: ${down} (start it, or set PW_SKIP_PG=1 to skip)`);
-      }
-      const schema = `pw_findings_${process.pid}_${n++}`;
-      schemas.push(schema);
-      await admin!.query(`drop schema if exists ${schema} cascade`);
-      return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
-    },
-    async teardown() {
-      if (admin === null) return;
-      if (down === null) for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
-      await admin.end();
-    },
-  };
-}
 
 function finding(scope: string, p: Partial<Finding> = {}): Finding {
   const ruleId = p.ruleId ?? 'cred.cleartext';
@@ -124,7 +57,7 @@ const HOSTILE = [
   '',
 ];
 
-for (const target of [sqliteTarget(), postgresTarget()]) {
+for (const target of storeTargets('pw_findings')) {
   describe(`KyselyFindingsRepository on ${target.name}`, () => {
     before(() => target.setup());
     after(() => target.teardown());

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type {
   AnalysisRecord,
   AnomalyRecord,
@@ -14,6 +13,7 @@ import type {
   InventorySnapshot,
   LinkRecord,
 } from '../inventory/model.js';
+import { storeTargets } from '../testing/store-targets.js';
 import { createMigrator, migrations } from './migrations.js';
 import { openStore, type Store } from './open.js';
 
@@ -21,72 +21,8 @@ import { openStore, type Store } from './open.js';
 // file per test) and PostgreSQL (a fresh schema per test, dropped afterwards). PostgreSQL must
 // be reachable at PW_TEST_PG_URL (default below, trust auth); set PW_SKIP_PG=1 to skip it.
 
-const PG_URL = process.env.PW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env.PW_SKIP_PG === '1';
 /** Links in the large-merge test; PW_STORE_LARGE_LINKS=100000 gives the full benchmark size. */
 const LARGE_LINKS = Number(process.env.PW_STORE_LARGE_LINKS) || 20_000;
-
-interface Target {
-  name: string;
-  setup(): Promise<void>;
-  /** URL of a new, empty database; null when the test must skip. */
-  freshUrl(t: TestContext): Promise<string | null>;
-  teardown(): Promise<void>;
-}
-
-function sqliteTarget(): Target {
-  let dir = '';
-  let n = 0;
-  return {
-    name: 'sqlite',
-    async setup() {
-      dir = mkdtempSync(join(tmpdir(), 'pw-store-'));
-    },
-    async freshUrl() {
-      return join(dir, `store-${n++}.db`);
-    },
-    async teardown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function postgresTarget(): Target {
-  let admin: pg.Pool | null = null;
-  let down: string | null = null;
-  let n = 0;
-  const schemas: string[] = [];
-  return {
-    name: 'postgres',
-    async setup() {
-      admin = new pg.Pool({ connectionString: PG_URL, connectionTimeoutMillis: 3000, max: 2 });
-      admin.on('error', () => {});
-      try {
-        await admin.query('select 1');
-      } catch (e) {
-        down = e instanceof Error ? e.message || String((e as { code?: string }).code) : String(e);
-      }
-    },
-    async freshUrl(t) {
-      if (down !== null) {
-        if (SKIP_PG) {
-          t.skip(`PostgreSQL not reachable (PW_SKIP_PG=1): ${down}`);
-          return null;
-        }
-        throw new Error(`PostgreSQL not reachable at ${PG_URL}: ${down} (start it, or set PW_SKIP_PG=1 to skip)`);
-      }
-      const schema = `pw_test_${process.pid}_${n++}`;
-      schemas.push(schema);
-      await admin!.query(`drop schema if exists ${schema} cascade`);
-      return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
-    },
-    async teardown() {
-      if (admin === null) return;
-      if (down === null) for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
-      await admin.end();
-    },
-  };
-}
 
 // --- fixtures ---------------------------------------------------------------------------
 
@@ -628,7 +564,7 @@ async function migrationRows(store: Store): Promise<{ name: string; timestamp: s
 
 // --- the contract -------------------------------------------------------------------------
 
-for (const target of [sqliteTarget(), postgresTarget()]) {
+for (const target of storeTargets('pw_test')) {
   describe(`InventoryRepository contract (${target.name})`, () => {
     before(() => target.setup());
     after(() => target.teardown());
