@@ -196,7 +196,8 @@ async function analyzeOne(
         : {}),
     });
   } catch (err) {
-    if (err instanceof NotACaptureError) return `${path}: ${err.message}`;
+    // The reader names the file itself when it knows it: do not say it twice.
+    if (err instanceof NotACaptureError) return err.message.includes(path) ? err.message : `${path}: ${err.message}`;
     return err instanceof Error ? err.message : String(err);
   } finally {
     (bar as cliProgress.SingleBar | null)?.stop();
