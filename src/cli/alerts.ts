@@ -5,10 +5,10 @@ import { matchSuppression } from '../detect/engine.js';
 import { ALL_RULES } from '../detect/rules/index.js';
 import { acceptanceExpired, severityRank } from '../findings/engine.js';
 import { SEVERITIES, type Severity } from '../findings/model.js';
-import type { AssetRecord } from '../inventory/model.js';
 import { KyselyAlertsRepository } from '../store/kysely-alerts-repository.js';
-import { defaultDbPath, openStore, type Store } from '../store/open.js';
+import { defaultDbPath, type Store } from '../store/open.js';
 import { csvRow, fmtTime, safe } from './format.js';
+import { assetLabels, withStore as withOpenStore } from './inventory-view.js';
 
 type Out = (line: string) => void;
 
@@ -33,23 +33,8 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
-async function withRepo<T>(db: string, fn: (store: Store, repo: KyselyAlertsRepository) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
-  try {
-    return await fn(store, new KyselyAlertsRepository(store.db));
-  } finally {
-    await store.close();
-  }
-}
-
-/** Asset key -> how to show it: its IPs, else its MAC, else the key itself. */
-function assetLabels(assets: readonly AssetRecord[]): (key: string) => string {
-  const byKey = new Map(assets.map((a) => [a.key, a]));
-  return (key) => {
-    const a = byKey.get(key);
-    if (a === undefined) return key.replace(/^(ip|mac):/, '');
-    return a.ips[0] ?? a.mac ?? key;
-  };
+function withRepo<T>(db: string, fn: (store: Store, repo: KyselyAlertsRepository) => Promise<T>): Promise<T> {
+  return withOpenStore(db, (store) => fn(store, new KyselyAlertsRepository(store.db)));
 }
 
 /** Display order: severity, then newest first, then id. */

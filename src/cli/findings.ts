@@ -4,10 +4,10 @@ import { type Finding, type FindingStatus, SEVERITIES, type Severity } from '../
 import { formatCheckSummary, runAndSaveChecks, sideRepositories } from '../findings/run.js';
 import { computeRisk } from '../findings/score.js';
 import { vulnDetails } from '../findings/vuln-details.js';
-import type { AssetRecord } from '../inventory/model.js';
 import { KyselyFindingsRepository } from '../store/kysely-findings-repository.js';
-import { defaultDbPath, openStore, type Store } from '../store/open.js';
+import { defaultDbPath, type Store } from '../store/open.js';
 import { csvRow, safe, table } from './format.js';
+import { assetLabels, withStore as withOpenStore } from './inventory-view.js';
 
 type Out = (line: string) => void;
 
@@ -45,23 +45,8 @@ function dateArg(v: string): string {
 
 const ACTIVE: readonly FindingStatus[] = ['open', 'acknowledged', 'accepted'];
 
-async function withStore<T>(db: string, fn: (store: Store, repo: KyselyFindingsRepository) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
-  try {
-    return await fn(store, new KyselyFindingsRepository(store.db));
-  } finally {
-    await store.close();
-  }
-}
-
-/** Asset key -> how to show it: its IPs, else its MAC, else the key itself. */
-function assetLabels(assets: readonly AssetRecord[]): (key: string) => string {
-  const byKey = new Map(assets.map((a) => [a.key, a]));
-  return (key) => {
-    const a = byKey.get(key);
-    if (a === undefined) return key.replace(/^(ip|mac):/, '');
-    return a.ips[0] ?? a.mac ?? key;
-  };
+function withStore<T>(db: string, fn: (store: Store, repo: KyselyFindingsRepository) => Promise<T>): Promise<T> {
+  return withOpenStore(db, (store) => fn(store, new KyselyFindingsRepository(store.db)));
 }
 
 function assetsCell(f: Finding, label: (k: string) => string): string {

@@ -1,5 +1,6 @@
 import { bestFact } from '../inventory/classify.js';
 import type { AssetRecord } from '../inventory/model.js';
+import { openStore, type Store } from '../store/open.js';
 
 /** The few values a person looks for first, each the best-precedence fact of its field. */
 export interface AssetSummary {
@@ -64,4 +65,24 @@ function compareIp(a: string, b: string): number {
     return 0;
   }
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Asset key -> how to show it: its IPs, else its MAC, else the key itself. */
+export function assetLabels(assets: readonly AssetRecord[]): (key: string) => string {
+  const byKey = new Map(assets.map((a) => [a.key, a]));
+  return (key) => {
+    const a = byKey.get(key);
+    if (a === undefined) return key.replace(/^(ip|mac):/, '');
+    return a.ips[0] ?? a.mac ?? key;
+  };
+}
+
+/** Open the store, run `fn`, and close it whatever happens. */
+export async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(db);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
