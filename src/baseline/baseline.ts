@@ -512,6 +512,22 @@ export class Learner implements BaselineLearner {
   }
 }
 
+/**
+ * Stop learning: from now on the view answers and deviations alert. `baseline freeze` and the
+ * demo (after its normal day) both come through here. Returns the state it stored.
+ */
+export async function freezeBaseline(repo: BaselineRepository, now: Date = new Date()): Promise<BaselineState> {
+  const prev = await repo.getState();
+  const next: BaselineState = {
+    mode: 'frozen',
+    learnUntilUs: null,
+    startedAt: prev.startedAt ?? now.toISOString(),
+    frozenAt: now.toISOString(),
+  };
+  await repo.setState(next);
+  return next;
+}
+
 export function baselineRepository(store: Store): KyselyBaselineRepository {
   return new KyselyBaselineRepository(store.db as unknown as Kysely<BaselineDatabase>);
 }

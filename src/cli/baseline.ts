@@ -1,17 +1,16 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { BaselineModel, baselineRepository, DEFAULT_LEARN_DAYS, KIND, learnDaysSetting } from '../baseline/baseline.js';
+import {
+  BaselineModel,
+  baselineRepository,
+  DEFAULT_LEARN_DAYS,
+  freezeBaseline,
+  KIND,
+  learnDaysSetting,
+} from '../baseline/baseline.js';
 import type { BaselineState } from '../store/baseline-repository.js';
-import { defaultDbPath, openStore, type Store } from '../store/open.js';
+import { defaultDbPath } from '../store/open.js';
 import { safe } from './format.js';
-
-async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './inventory-view.js';
 
 function days(v: string): number {
   const n = Number(v);
@@ -87,13 +86,7 @@ export function registerBaselineCommands(program: Command): void {
     .action(async (o: { db: string }) => {
       await withStore(o.db, async (store) => {
         const repo = baselineRepository(store);
-        const prev = await repo.getState();
-        await repo.setState({
-          mode: 'frozen',
-          learnUntilUs: null,
-          startedAt: prev.startedAt,
-          frozenAt: new Date().toISOString(),
-        });
+        await freezeBaseline(repo);
         const model = new BaselineModel();
         await model.load(repo);
         const c = model.counts();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Alert } from '../alerts/model.js';
-import { baselineRepository } from '../baseline/baseline.js';
+import { baselineRepository, freezeBaseline } from '../baseline/baseline.js';
 import { importFeeds } from '../feeds/import.js';
 import type { FeedSource } from '../feeds/model.js';
 import type { Check } from '../findings/check.js';
@@ -19,7 +19,7 @@ import { openStore, type Store } from '../store/open.js';
 import { type AnalyzeCommandOptions, analyzeCommand } from './analyze.js';
 import { renderAssetTable } from './assets.js';
 import { fmtInt, fmtTime, safe, table } from './format.js';
-import { sortAssets } from './inventory-view.js';
+import { sortAssets, withStore } from './inventory-view.js';
 
 type Out = (line: string) => void;
 
@@ -86,7 +86,7 @@ export async function demoCommand(
   out('Day 1: learning what normal looks like.');
   let code = await analyzeCommand([paths.day1], analyzeOptions(db, paths.zones, false), out);
   if (code !== 0) return code;
-  await freezeBaseline(db);
+  await freezeDemoBaseline(db);
   out('');
   out('Baseline frozen after day 1. Day 2: deviations and zone violations now raise alerts.');
   code = await analyzeCommand([paths.day2], analyzeOptions(db, paths.zones, true), out);
@@ -118,20 +118,10 @@ function analyzeOptions(db: string, zones: string, checks: boolean): AnalyzeComm
 }
 
 /** `baseline freeze`: what was learned so far becomes the normal that day 2 is compared with. */
-async function freezeBaseline(db: string): Promise<void> {
-  const store = await openStore(db);
-  try {
-    const repo = baselineRepository(store);
-    const state = await repo.getState();
-    await repo.setState({
-      mode: 'frozen',
-      learnUntilUs: null,
-      startedAt: state.startedAt ?? new Date().toISOString(),
-      frozenAt: new Date().toISOString(),
-    });
-  } finally {
-    await store.close();
-  }
+async function freezeDemoBaseline(db: string): Promise<void> {
+  await withStore(db, async (store) => {
+    await freezeBaseline(baselineRepository(store));
+  });
 }
 
 export interface ShowFindingsOptions {
