@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import type { DissectContext, FlowInfo } from '../dissectors/contract.js';
+import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import type {
   AnomalyObservation,
   CredentialObservation,
@@ -70,4 +71,46 @@ export class FakeContext implements DissectContext {
   get facts(): string[] {
     return this.identities.flatMap((i) => i.facts.map((f) => `${f.field}=${f.value}`));
   }
+}
+
+/** Bytes one side sends: numbers, or text taken as Latin-1. `ts` defaults to the previous time + 100 µs. */
+export interface FeedChunk {
+  dir: Direction;
+  bytes: ArrayLike<number> | string;
+  ts?: number;
+}
+
+/**
+ * Feed chunks to a dissector the way the pipeline does, then end the flow. On TCP, the bytes a
+ * call did not consume come back, per direction, in front of the next chunk; UDP and L2 get one
+ * datagram per call. `step` > 0 splits every chunk into pieces of that size. Each piece sits at
+ * offset 3 of a larger buffer, so (buf, off, len) handling is exercised, and every call must
+ * return 0 <= consumed <= len.
+ */
+export function feedChunks<S>(
+  d: Dissector<S>,
+  state: S,
+  ctx: DissectContext & { dir: Direction; tsUs: number },
+  chunks: readonly FeedChunk[],
+  step = 0,
+): void {
+  const stream = ctx.flow.transport === 'tcp';
+  const held: [number[], number[]] = [[], []];
+  for (const c of chunks) {
+    const all = typeof c.bytes === 'string' ? [...Buffer.from(c.bytes, 'latin1')] : Array.from(c.bytes);
+    const pieces: number[][] = [];
+    if (step <= 0) pieces.push(all);
+    else for (let i = 0; i < all.length; i += step) pieces.push(all.slice(i, i + step));
+    for (const piece of pieces) {
+      const data = stream ? [...held[c.dir], ...piece] : piece;
+      ctx.dir = c.dir;
+      ctx.tsUs = c.ts ?? ctx.tsUs + 100;
+      const buf = new Uint8Array(data.length + 5);
+      buf.set(data, 3);
+      const used = d.parse(state, buf, 3, data.length, ctx);
+      assert.ok(used >= 0 && used <= data.length, `consumed ${used} of ${data.length}`);
+      held[c.dir] = stream ? data.slice(used) : [];
+    }
+  }
+  d.onEnd?.(state, ctx);
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
-import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
 import type { FlowInfo } from '../contract.js';
 import { type EnipState, enipDissector, MAX_PENDING } from './enip.dissector.js';
 import { enipIoDissector } from './enip-io.dissector.js';
@@ -55,23 +55,7 @@ type Chunk = { dir: Direction; ts: number; bytes: number[] };
 function run(chunks: Chunk[], flow = TCP, step = 0): FakeContext {
   const ctx = new FakeContext(flow);
   const s: EnipState = enipDissector.newState(flow);
-  const held: [number[], number[]] = [[], []];
-  for (const c of chunks) {
-    const pieces: number[][] = [];
-    if (step <= 0) pieces.push(c.bytes);
-    else for (let i = 0; i < c.bytes.length; i += step) pieces.push(c.bytes.slice(i, i + step));
-    for (const piece of pieces) {
-      const data = flow.transport === 'udp' ? piece : [...held[c.dir], ...piece];
-      ctx.dir = c.dir;
-      ctx.tsUs = c.ts;
-      const buf = new Uint8Array(data.length + 5);
-      buf.set(data, 3);
-      const used = enipDissector.parse(s, buf, 3, data.length, ctx);
-      assert.ok(used >= 0 && used <= data.length, `consumed ${used} of ${data.length}`);
-      held[c.dir] = flow.transport === 'udp' ? [] : data.slice(used);
-    }
-  }
-  enipDissector.onEnd?.(s, ctx);
+  feedChunks(enipDissector, s, ctx, chunks, step);
   return ctx;
 }
 

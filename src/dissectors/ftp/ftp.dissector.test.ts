@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
-import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
 import { ftpDissector } from './ftp.dissector.js';
 
 type Chunk = { dir: Direction; text: string };
@@ -10,25 +10,8 @@ const flow = testFlow({ serverPort: 21 });
 /** Feeds text chunks like the pipeline (unconsumed bytes handed back); `step` splits them. */
 function run(chunks: Chunk[], step = 0): FakeContext {
   const ctx = new FakeContext(flow);
-  const s = ftpDissector.newState(flow);
-  const held: [number[], number[]] = [[], []];
-  let ts = 1_000_000;
-  for (const c of chunks) {
-    const all = [...Buffer.from(c.text, 'latin1')];
-    const pieces =
-      step > 0
-        ? Array.from({ length: Math.ceil(all.length / step) }, (_, i) => all.slice(i * step, i * step + step))
-        : [all];
-    for (const p of pieces) {
-      const data = Uint8Array.from([...held[c.dir], ...p]);
-      ctx.dir = c.dir;
-      ctx.tsUs = ts += 100;
-      const used = ftpDissector.parse(s, data, 0, data.length, ctx);
-      assert.ok(used >= 0 && used <= data.length);
-      held[c.dir] = [...data.subarray(used)];
-    }
-  }
-  ftpDissector.onEnd?.(s, ctx);
+  const chunked = chunks.map((c) => ({ dir: c.dir, bytes: c.text }));
+  feedChunks(ftpDissector, ftpDissector.newState(flow), ctx, chunked, step);
   return ctx;
 }
 

@@ -7,6 +7,7 @@ import type {
   Observation,
   TransactionObservation,
 } from '../../observations/observation.js';
+import { feedChunks } from '../../testing/fake-context.js';
 import type { DissectContext, FlowInfo } from '../contract.js';
 import { MAX_PENDING, type ModbusState, modbusDissector } from './modbus.dissector.js';
 
@@ -68,24 +69,7 @@ type Chunk = { dir: Direction; ts: number; bytes: number[] };
 function run(chunks: Chunk[], step = 0): FakeCtx {
   const ctx = new FakeCtx();
   const s: ModbusState = modbusDissector.newState(FLOW);
-  const held: [number[], number[]] = [[], []];
-  for (const c of chunks) {
-    const pieces: number[][] = [];
-    if (step <= 0) pieces.push(c.bytes);
-    else for (let i = 0; i < c.bytes.length; i += step) pieces.push(c.bytes.slice(i, i + step));
-    for (const piece of pieces) {
-      const data = Uint8Array.from([...held[c.dir], ...piece]);
-      ctx.dir = c.dir;
-      ctx.tsUs = c.ts;
-      // Offset the view inside a larger buffer so (buf, off, len) handling is exercised.
-      const buf = new Uint8Array(data.length + 5);
-      buf.set(data, 3);
-      const used = modbusDissector.parse(s, buf, 3, data.length, ctx);
-      assert.ok(used >= 0 && used <= data.length, `consumed ${used} of ${data.length}`);
-      held[c.dir] = [...data.subarray(used)];
-    }
-  }
-  modbusDissector.onEnd?.(s, ctx);
+  feedChunks(modbusDissector, s, ctx, chunks, step);
   return ctx;
 }
 

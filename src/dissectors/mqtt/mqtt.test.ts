@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
-import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
 import { MAX_BUFFERED_PACKET, mqttDissector } from './mqtt.dissector.js';
 import { connectStatusText, newVarint, readVarint, typeName, versionName } from './mqtt.parse.js';
 
@@ -16,23 +16,7 @@ type Chunk = { dir: Direction; bytes: number[] };
 /** Feeds chunks like the pipeline: unconsumed bytes come back in front of the next chunk. */
 function run(chunks: Chunk[], step = 0): FakeContext {
   const ctx = new FakeContext(FLOW);
-  const s = mqttDissector.newState(FLOW);
-  const held: [number[], number[]] = [[], []];
-  for (const c of chunks) {
-    const pieces: number[][] = [];
-    if (step <= 0) pieces.push(c.bytes);
-    else for (let i = 0; i < c.bytes.length; i += step) pieces.push(c.bytes.slice(i, i + step));
-    for (const piece of pieces) {
-      const data = [...held[c.dir], ...piece];
-      ctx.dir = c.dir;
-      ctx.tsUs += 100;
-      const buf = Uint8Array.from([0xee, 0xee, ...data]);
-      const n = mqttDissector.parse(s, buf, 2, data.length, ctx);
-      assert.ok(n >= 0 && n <= data.length);
-      held[c.dir] = data.slice(n);
-    }
-  }
-  mqttDissector.onEnd?.(s, ctx);
+  feedChunks(mqttDissector, mqttDissector.newState(FLOW), ctx, chunks, step);
   return ctx;
 }
 

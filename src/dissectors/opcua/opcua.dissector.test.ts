@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
-import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
 import { encodingName, policyName, statusName } from './opcua.consts.js';
 import { type OpcuaState, opcuaDissector } from './opcua.dissector.js';
 import { cur, guid, nodeId, nodeText, str } from './opcua.parse.js';
@@ -102,24 +102,7 @@ const ACTIVATE_RES = chunk('MSG', [
 function run(chunks: { dir: Direction; bytes: number[] }[], step = 0): { ctx: FakeContext; st: OpcuaState } {
   const ctx = new FakeContext(FLOW);
   const st = opcuaDissector.newState(FLOW);
-  const held: [number[], number[]] = [[], []];
-  let ts = 1_000_000;
-  for (const c of chunks) {
-    const pieces: number[][] = [];
-    if (step <= 0) pieces.push(c.bytes);
-    else for (let i = 0; i < c.bytes.length; i += step) pieces.push(c.bytes.slice(i, i + step));
-    for (const p of pieces) {
-      const data = [...held[c.dir], ...p];
-      const big = Uint8Array.from([0xee, 0xee, ...data, 0xee]);
-      ctx.dir = c.dir;
-      ts += 100;
-      ctx.tsUs = ts;
-      const used = opcuaDissector.parse(st, big, 2, data.length, ctx);
-      assert.ok(used >= 0 && used <= data.length);
-      held[c.dir] = data.slice(used);
-    }
-  }
-  opcuaDissector.onEnd?.(st, ctx);
+  feedChunks(opcuaDissector, st, ctx, chunks, step);
   return { ctx, st };
 }
 
