@@ -3,6 +3,34 @@
  * ICSNPP's tests in ../shared/corpus) and canonical JSON lines for our own baselines.
  * Tests only; nothing here runs in the product.
  */
+import type { FlowInfo } from '../dissectors/contract.js';
+import type { Observation } from '../observations/observation.js';
+
+/**
+ * Our observations of one protocol grouped by Zeek's connection key (`orig:port>resp:port`),
+ * each group in time order, so baseline rows can be matched per connection.
+ */
+export function byConnection(
+  observations: readonly Observation[],
+  flows: ReadonlyMap<number, FlowInfo>,
+  protocol: string,
+): Map<string, Observation[]> {
+  const byKey = new Map<string, Observation[]>();
+  for (const o of observations) {
+    if (o.protocol !== protocol) continue;
+    const f = flows.get(o.flowId);
+    if (!f) continue;
+    const k = connKey(f.clientIp, f.clientPort, f.serverIp, f.serverPort);
+    let g = byKey.get(k);
+    if (!g) {
+      g = [];
+      byKey.set(k, g);
+    }
+    g.push(o);
+  }
+  for (const g of byKey.values()) g.sort((a, b) => a.ts - b.ts);
+  return byKey;
+}
 
 /** A parsed Zeek log: header directives and rows keyed by field name (`null` = unset `-`). */
 export interface ZeekLog {

@@ -4,9 +4,7 @@ import type { CredentialObservation, Observation, TransactionObservation } from 
 import { corpusPath, hasCorpus } from '../../testing/corpus.js';
 import { FakeContext } from '../../testing/fake-context.js';
 import type { GoldenScore } from '../../testing/golden.js';
-import { canonicalJson, connKey, parseZeekLog, type ZeekLog } from '../../testing/zeek-log.js';
-import type { Dissector, FlowInfo } from '../contract.js';
-import { bacnetDissector } from './bacnet.dissector.js';
+import { byConnection, canonicalJson, connKey, parseZeekLog, type ZeekLog } from '../../testing/zeek-log.js';
 
 /**
  * Golden-test support for BACnet: runs the ICSNPP test traces through the real pipeline and
@@ -50,31 +48,10 @@ const runs = new Map<string, Promise<Run>>();
 export function observe(trace: string): Promise<Run> {
   let p = runs.get(trace);
   if (!p) {
-    const flows = new Map<number, FlowInfo>();
-    const spy: Dissector = {
-      ...(bacnetDissector as Dissector),
-      newState(flow: FlowInfo) {
-        flows.set(flow.id, flow);
-        return bacnetDissector.newState(flow);
-      },
-    };
-    p = collectObservations(corpusPath(...BACNET_TRACES, trace), { dissectors: [spy] }).then(({ observations }) => {
-      const byKey = new Map<string, Observation[]>();
-      for (const o of observations) {
-        if (o.protocol !== 'bacnet') continue;
-        const f = flows.get(o.flowId);
-        if (!f) continue;
-        const k = connKey(f.clientIp, f.clientPort, f.serverIp, f.serverPort);
-        let g = byKey.get(k);
-        if (!g) {
-          g = [];
-          byKey.set(k, g);
-        }
-        g.push(o);
-      }
-      for (const g of byKey.values()) g.sort((a, b) => a.ts - b.ts);
-      return { obs: observations, byKey };
-    });
+    p = collectObservations(corpusPath(...BACNET_TRACES, trace)).then(({ observations, flows }) => ({
+      obs: observations,
+      byKey: byConnection(observations, flows, 'bacnet'),
+    }));
     runs.set(trace, p);
   }
   return p;

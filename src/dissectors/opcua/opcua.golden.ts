@@ -4,10 +4,8 @@ import type { Observation, TransactionObservation } from '../../observations/obs
 import { corpusPath, hasCorpus } from '../../testing/corpus.js';
 import { FakeContext } from '../../testing/fake-context.js';
 import type { GoldenScore } from '../../testing/golden.js';
-import { canonicalJson, connKey } from '../../testing/zeek-log.js';
-import type { Dissector, FlowInfo } from '../contract.js';
+import { byConnection, canonicalJson, connKey } from '../../testing/zeek-log.js';
 import { policyName, securityModeName, userTokenTypeName } from './opcua.consts.js';
-import { opcuaDissector } from './opcua.dissector.js';
 
 /**
  * Golden-test support for OPC UA: runs the ICSNPP opcua-binary test traces through the real
@@ -36,31 +34,10 @@ const runs = new Map<string, Promise<Run>>();
 export function observe(path: string): Promise<Run> {
   let p = runs.get(path);
   if (!p) {
-    const flows = new Map<number, FlowInfo>();
-    const spy: Dissector = {
-      ...(opcuaDissector as Dissector),
-      newState(flow: FlowInfo) {
-        flows.set(flow.id, flow);
-        return opcuaDissector.newState(flow);
-      },
-    };
-    p = collectObservations(path, { dissectors: [spy] }).then(({ observations }) => {
-      const byKey = new Map<string, Observation[]>();
-      for (const o of observations) {
-        if (o.protocol !== 'opcua') continue;
-        const f = flows.get(o.flowId);
-        if (!f) continue;
-        const k = connKey(f.clientIp, f.clientPort, f.serverIp, f.serverPort);
-        let g = byKey.get(k);
-        if (!g) {
-          g = [];
-          byKey.set(k, g);
-        }
-        g.push(o);
-      }
-      for (const g of byKey.values()) g.sort((a, b) => a.ts - b.ts);
-      return { obs: observations, byKey };
-    });
+    p = collectObservations(path).then(({ observations, flows }) => ({
+      obs: observations,
+      byKey: byConnection(observations, flows, 'opcua'),
+    }));
     runs.set(path, p);
   }
   return p;

@@ -5,7 +5,7 @@ import { corpusPath } from '../../testing/corpus.js';
 import { FakeContext } from '../../testing/fake-context.js';
 import type { GoldenScore } from '../../testing/golden.js';
 import { canonicalJson, connKey, parseZeekLog, unescapeZeek } from '../../testing/zeek-log.js';
-import type { Dissector, FlowInfo } from '../contract.js';
+import type { Dissector } from '../contract.js';
 import { snmpDissector } from './snmp.dissector.js';
 
 /**
@@ -20,21 +20,12 @@ export interface Run {
   flows: Map<number, string>;
 }
 
-/** Wraps a dissector so that every flow it sees is recorded with its 5-tuple. */
-export function recordingFlows<S>(d: Dissector<S>, flows: Map<number, string>): Dissector<S> {
-  return {
-    ...d,
-    newState(flow: FlowInfo): S {
-      flows.set(flow.id, connKey(flow.clientIp, flow.clientPort, flow.serverIp, flow.serverPort));
-      return d.newState(flow);
-    },
-  };
-}
-
+/** A trace through the pipeline with `d` in front; flows keyed by Zeek's connection key. */
 export async function runTrace<S>(d: Dissector<S>, path: string): Promise<Run> {
-  const flows = new Map<number, string>();
-  const { observations } = await collectObservations(path, { dissectors: [recordingFlows(d, flows) as Dissector] });
-  return { observations: observations.filter((o) => o.protocol === d.name || o.kind === 'anomaly'), flows };
+  const { observations, flows } = await collectObservations(path, { dissectors: [d as Dissector] });
+  const keys = new Map<number, string>();
+  for (const [id, f] of flows) keys.set(id, connKey(f.clientIp, f.clientPort, f.serverIp, f.serverPort));
+  return { observations: observations.filter((o) => o.protocol === d.name || o.kind === 'anomaly'), flows: keys };
 }
 
 /** The keyed fingerprint the test pipeline computes (TEST_CREDENTIAL_KEY). */

@@ -16,19 +16,6 @@ import { tlsDissector } from './tls.dissector.js';
 export const ZEEK_TRACES = ['zeek-btest', 'testing', 'btest', 'Traces'];
 export const ZEEK_BASE = ['zeek-btest', 'testing', 'btest', 'Baseline'];
 
-/** Wraps a dissector so each flow's FlowInfo is kept by id (the observations carry only ids). */
-export function recordingFlows<S>(d: Dissector<S>): { dissector: Dissector<S>; flows: Map<number, FlowInfo> } {
-  const flows = new Map<number, FlowInfo>();
-  const dissector: Dissector<S> = {
-    ...d,
-    newState(flow) {
-      flows.set(flow.id, flow);
-      return d.newState(flow);
-    },
-  };
-  return { dissector, flows };
-}
-
 interface StartTlsState<S> {
   started: [boolean, boolean];
   inner: S;
@@ -79,12 +66,11 @@ export function tlsRun(parts: string[], starttls: number[] = []): Promise<TlsRun
   const key = `${path}|${starttls.join(',')}`;
   let p = runs.get(key);
   if (!p) {
-    const rec = recordingFlows(
+    const extra: Dissector[] = [
       starttls.length > 0 ? (startTls(tlsDissector, starttls) as Dissector) : (tlsDissector as Dissector),
-    );
-    const extra: Dissector[] = [rec.dissector];
+    ];
     if (starttls.length > 0) extra.push(tlsDissector as Dissector);
-    p = collectObservations(path, { dissectors: extra }).then((r) => ({ obs: r.observations, flows: rec.flows }));
+    p = collectObservations(path, { dissectors: extra }).then((r) => ({ obs: r.observations, flows: r.flows }));
     runs.set(key, p);
   }
   return p;
