@@ -2,32 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { csvRow } from '../cli/format.js';
 import type { PlantAssetRow } from '../findings/check.js';
-import type { AssetRecord, FactRecord } from './model.js';
+import { testAsset as asset } from '../testing/records.js';
+import type { FactRecord } from './model.js';
 import { buildPlantExport, PLANT_EXPORT_COLUMNS, plantExportRecord } from './plant-export.js';
 import { parsePlantInventory } from './plant-import.js';
 
 function fact(field: string, value: string, protocol: string, precedence: number): FactRecord {
   return { field, value, protocol, source: `${protocol}.x`, precedence, firstSeenUs: 1, lastSeenUs: 2, count: 1 };
-}
-
-function asset(key: string, p: Partial<AssetRecord> = {}): AssetRecord {
-  return {
-    key,
-    mac: key.startsWith('mac:') ? key.slice(4) : null,
-    ips: [],
-    vlans: [],
-    isRouter: false,
-    firstSeenUs: 1,
-    lastSeenUs: 2,
-    packetsSent: 1,
-    packetsReceived: 1,
-    bytesSent: 60,
-    bytesReceived: 60,
-    facts: [],
-    roles: [],
-    classification: { role: 'unknown', confidence: 0, reasons: [] },
-    ...p,
-  };
 }
 
 const PLC = asset('mac:00:1b:1b:01:02:03', {

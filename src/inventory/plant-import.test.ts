@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { PlantAssetRow } from '../findings/check.js';
-import type { AssetRecord, FactRecord } from './model.js';
+import { testAsset as asset, plantRow as row } from '../testing/records.js';
+import type { FactRecord } from './model.js';
 import {
   matchHeader,
   matchPlantRows,
@@ -17,45 +17,6 @@ import {
 
 function fact(field: string, value: string, protocol = 's7comm', precedence = 100): FactRecord {
   return { field, value, protocol, source: `${protocol}.x`, precedence, firstSeenUs: 1, lastSeenUs: 2, count: 1 };
-}
-
-function asset(key: string, p: Partial<AssetRecord> = {}): AssetRecord {
-  return {
-    key,
-    mac: key.startsWith('mac:') ? key.slice(4) : null,
-    ips: [],
-    vlans: [],
-    isRouter: false,
-    firstSeenUs: 1,
-    lastSeenUs: 2,
-    packetsSent: 1,
-    packetsReceived: 1,
-    bytesSent: 60,
-    bytesReceived: 60,
-    facts: [],
-    roles: [],
-    classification: { role: 'unknown', confidence: 0, reasons: [] },
-    ...p,
-  };
-}
-
-function row(p: Partial<PlantAssetRow>): PlantAssetRow {
-  return {
-    row: 1,
-    name: '',
-    ip: null,
-    mac: null,
-    vendor: null,
-    model: null,
-    firmware: null,
-    serial: null,
-    location: null,
-    zone: null,
-    criticality: null,
-    owner: null,
-    assetKey: null,
-    ...p,
-  };
 }
 
 describe('header matching', () => {

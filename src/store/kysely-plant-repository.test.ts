@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Kysely } from 'kysely';
-import type { PlantAssetRow } from '../findings/check.js';
+import { plantRow as row } from '../testing/records.js';
 import { storeTargets } from '../testing/store-targets.js';
 import { KyselyPlantRepository } from './kysely-plant-repository.js';
 import { openStore } from './open.js';
@@ -10,25 +10,6 @@ import type { PlantDatabase } from './schema-plant.js';
 // The PlantInventoryRepository contract, run on SQLite (a temp file per test) and PostgreSQL
 // (a fresh schema per test at PW_TEST_PG_URL, dropped at the end; PW_SKIP_PG=1 skips it when
 // the server is unreachable), as repository.contract.test.ts does for the inventory.
-
-function row(p: Partial<PlantAssetRow>): PlantAssetRow {
-  return {
-    row: 1,
-    name: '',
-    ip: null,
-    mac: null,
-    vendor: null,
-    model: null,
-    firmware: null,
-    serial: null,
-    location: null,
-    zone: null,
-    criticality: null,
-    owner: null,
-    assetKey: null,
-    ...p,
-  };
-}
 
 const FULL = row({
   row: 3,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AssetRecord, FactRecord, RoleRecord } from '../../inventory/model.js';
+import { testAsset as asset, plantRow as row } from '../../testing/records.js';
 import type { CheckContext, PlantAssetRow } from '../check.js';
 import type { FindingDraft } from '../model.js';
 import { plantDisagreementCheck, sameModel, sameVendor, sameVersion, versionNumbers } from './plant-disagreement.js';
@@ -11,45 +12,6 @@ function fact(field: string, value: string, protocol = 's7comm', precedence = 10
 
 function role(protocol: string, r: 'server' | 'client' = 'server'): RoleRecord {
   return { protocol, role: r, transport: 'tcp', port: 102, peers: 1, flows: 1, firstSeenUs: 1, lastSeenUs: 2 };
-}
-
-function asset(key: string, p: Partial<AssetRecord> = {}): AssetRecord {
-  return {
-    key,
-    mac: key.startsWith('mac:') ? key.slice(4) : null,
-    ips: [],
-    vlans: [],
-    isRouter: false,
-    firstSeenUs: 1,
-    lastSeenUs: 2,
-    packetsSent: 1,
-    packetsReceived: 1,
-    bytesSent: 60,
-    bytesReceived: 60,
-    facts: [],
-    roles: [],
-    classification: { role: 'unknown', confidence: 0, reasons: [] },
-    ...p,
-  };
-}
-
-function row(p: Partial<PlantAssetRow>): PlantAssetRow {
-  return {
-    row: 1,
-    name: '',
-    ip: null,
-    mac: null,
-    vendor: null,
-    model: null,
-    firmware: null,
-    serial: null,
-    location: null,
-    zone: null,
-    criticality: null,
-    owner: null,
-    assetKey: null,
-    ...p,
-  };
 }
 
 function run(assets: AssetRecord[], plantInventory: PlantAssetRow[]): FindingDraft[] {
