@@ -25,6 +25,8 @@ export interface AnalyzeCommandOptions {
   detect?: boolean;
   /** Zone file (YAML) for the zone rules and host zones. */
   zones?: string;
+  /** 1, 2 or 'auto' (default): see AnalyzeOptions.threads. */
+  threads?: AnalyzeOptions['threads'];
   /** Forward the alerts this analysis raised or grew to these targets (CEF/syslog/JSON lines/webhook URLs). */
   forward?: string[];
   /** Loads the zone file (default src/policy `loadPolicy`). */
@@ -165,6 +167,7 @@ async function analyzeOne(
   try {
     return await analyzeCapture(path, {
       credentialKey,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       ...hooks,
       ...(showBar
         ? {

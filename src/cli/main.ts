@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultDbPath } from '../store/open.js';
 import { registerAlertsCommands } from './alerts.js';
 import { analyzeCommand } from './analyze.js';
@@ -42,6 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       .option('--no-checks', 'do not run the finding checks after the analysis')
       .option('--zones <file>', 'zone file (YAML): zones, conduits and engineering stations for the detection rules')
       .option('--no-detect', 'do not run the detection rules (no alerts, nothing learned)')
+      .addOption(
+        new Option('--threads <n>', 'read and decode in a second thread (auto: files of 8 MiB or more)')
+          .choices(['1', '2', 'auto'])
+          .default('auto'),
+      )
       .option(
         '--forward <url...>',
         'forward new alerts: cef+udp://host:port, syslog+tcp|tls://..., jsonl:///file, https://webhook',
@@ -54,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       statsJson: o.statsJson,
       checks: o.checks,
       detect: o.detect,
+      threads: o.threads === 'auto' ? 'auto' : o.threads === '1' ? 1 : 2,
       ...(o.zones !== undefined ? { zones: o.zones } : {}),
       ...(o.forward !== undefined ? { forward: o.forward as string[] } : {}),
     });

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { readCapture } from '../capture/source.js';
 import { type CaptureStats, linkTypeName } from '../capture/types.js';
@@ -8,7 +10,9 @@ import { defaultRegistry } from '../dissectors/index.js';
 import type { DissectorRegistry } from '../dissectors/registry.js';
 import type { InventorySnapshot } from '../inventory/model.js';
 import type { Observation } from '../observations/observation.js';
-import { Pipeline, type ProtocolCount } from './pipeline.js';
+import { FlowBack, type ProtocolCount } from './back.js';
+import { type FrontCounts, type FrontSummary, PacketFront } from './front.js';
+import { runParallel } from './parallel.js';
 
 export interface AnalyzeOptions {
   registry?: DissectorRegistry;
@@ -18,6 +22,26 @@ export interface AnalyzeOptions {
   onFlowEnd?: (flow: FlowEvent) => void;
   onArp?: (arp: ArpEvent) => void;
   onProgress?: (p: { bytesRead: number; totalBytes: number | null; packets: number }) => void;
+  /**
+   * 1: everything in this thread. 2: the capture is read and decoded in a worker thread while
+   * this one runs dissectors, inventory and hooks (same results; parallel.ts). 'auto' (default):
+   * 2 for a file of at least 8 MiB on a machine with two or more cores, when no `registry` is given.
+   */
+  threads?: 1 | 2 | 'auto';
+  /** Size of the ring between the threads (a power of two; default 16 MiB). Tests use small ones. */
+  ringBytes?: number;
+}
+
+/** Below this size a second thread costs more to start than it saves. */
+const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+
+async function useWorker(path: string, opts: AnalyzeOptions): Promise<boolean> {
+  const threads = opts.threads ?? 'auto';
+  if (threads === 1 || path === '-' || opts.registry !== undefined) return false;
+  if (threads === 2) return true;
+  if (availableParallelism() < 2) return false;
+  const st = await stat(path).catch(() => null);
+  return st?.isFile() === true && st.size >= PARALLEL_MIN_BYTES;
 }
 
 /** What one capture produced, before it is stored. */
@@ -26,7 +50,7 @@ export interface AnalysisOutcome {
   capture: CaptureStats;
   snapshot: InventorySnapshot;
   protocols: Record<string, ProtocolCount>;
-  counts: Pipeline['counts'];
+  counts: FrontCounts & { observations: number };
   flows: number;
   /** Link types the decoder could not handle, by name, with packet counts. */
   skippedLinkTypes: Record<string, number>;
@@ -41,36 +65,47 @@ export interface AnalysisOutcome {
 export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): Promise<AnalysisOutcome> {
   const started = new Date();
   const t0 = process.hrtime.bigint();
-  const pipeline = new Pipeline({
-    registry: opts.registry ?? defaultRegistry(),
+  const registry = opts.registry ?? defaultRegistry();
+  const back = new FlowBack({
+    registry,
     ...(opts.onObservation ? { onObservation: opts.onObservation } : {}),
     ...(opts.onFlowEnd ? { onFlowEnd: opts.onFlowEnd } : {}),
     ...(opts.onArp ? { onArp: opts.onArp } : {}),
     ...(opts.credentialKey ? { credentialKey: opts.credentialKey } : {}),
   });
   const onProgress = opts.onProgress;
-  const capture = await readCapture(path, pipeline, {
-    ...(onProgress
-      ? {
-          onProgress: (p: { bytesRead: number; totalBytes: number | null }) =>
-            onProgress({ ...p, packets: pipeline.counts.packets }),
-        }
-      : {}),
-  });
-  pipeline.finish();
-  const inv = pipeline.inventory.finalize();
+  let capture: CaptureStats;
+  let front: FrontSummary;
+  if (await useWorker(path, opts)) {
+    ({ capture, summary: front } = await runParallel(path, back, {
+      ...(onProgress ? { onProgress } : {}),
+      ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}),
+    }));
+  } else {
+    const f = new PacketFront(registry, back);
+    capture = await readCapture(path, f, {
+      ...(onProgress
+        ? {
+            onProgress: (p: { bytesRead: number; totalBytes: number | null }) =>
+              onProgress({ ...p, packets: f.counts.packets }),
+          }
+        : {}),
+    });
+    front = f.finish();
+  }
+  back.finish(front);
+  const inv = back.inventory.finalize();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const counts = { ...front.counts, observations: back.observations };
 
   const skippedLinkTypes: Record<string, number> = {};
-  for (const [lt, n] of pipeline.decoder.unsupportedLinkTypes) skippedLinkTypes[linkTypeName(lt)] = n;
+  for (const [lt, n] of front.unsupportedLinkTypes) skippedLinkTypes[linkTypeName(lt)] = n;
   const protocols: Record<string, ProtocolCount> = {};
-  for (const [name, pc] of [...pipeline.protocols].sort((a, b) => b[1].packets - a[1].packets)) protocols[name] = pc;
+  for (const [name, pc] of [...back.protocols].sort((a, b) => b[1].packets - a[1].packets)) protocols[name] = pc;
 
   const source = path === '-' ? 'stdin' : basename(path);
   const id = createHash('sha256')
-    .update(
-      [capture.format, capture.bytes, capture.packets, pipeline.firstUs, pipeline.lastUs, pipeline.digest].join('|'),
-    )
+    .update([capture.format, capture.bytes, capture.packets, front.firstUs, front.lastUs, front.digest].join('|'))
     .digest('hex')
     .slice(0, 32);
   const snapshot: InventorySnapshot = {
@@ -82,11 +117,11 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
       finishedAt: new Date().toISOString(),
       packets: capture.packets,
       bytes: capture.bytes,
-      firstPacketUs: pipeline.firstUs,
-      lastPacketUs: pipeline.lastUs,
+      firstPacketUs: front.firstUs,
+      lastPacketUs: front.lastUs,
       summary: {
-        counts: pipeline.counts,
-        flows: pipeline.counts.flows,
+        counts,
+        flows: counts.flows,
         protocols,
         linkTypes: Object.fromEntries(Object.entries(capture.linkTypes).map(([k, v]) => [linkTypeName(Number(k)), v])),
         skippedLinkTypes,
@@ -105,8 +140,8 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
     capture,
     snapshot,
     protocols,
-    counts: pipeline.counts,
-    flows: pipeline.counts.flows,
+    counts,
+    flows: counts.flows,
     skippedLinkTypes,
     seconds,
   };

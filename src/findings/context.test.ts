@@ -24,7 +24,7 @@ test('the context fingerprints exactly as the pipeline does under the inventory 
     assert.equal(ctx.fingerprint('admin'), want);
     assert.equal(fingerprintWith(key, 'admin'), want);
     const pipe = new Pipeline({ registry: defaultRegistry(), credentialKey: key });
-    assert.equal(pipe.fingerprint('admin'), want, 'src/engine/pipeline.ts fingerprint()');
+    assert.equal(pipe.back.fingerprint('admin'), want, 'src/engine/back.ts fingerprint()');
     assert.equal(ctx.now, '2026-01-01T00:00:00.000Z');
     assert.deepEqual([ctx.assets, ctx.advisories, ctx.plantInventory, [...ctx.kev]], [[], [], [], []]);
   } finally {

@@ -1,0 +1,72 @@
+import { Worker } from 'node:worker_threads';
+import { type CaptureStats, NotACaptureError } from '../capture/types.js';
+import type { FlowBack } from './back.js';
+import type { FrontSummary } from './front.js';
+import { RING_CTRL_SLOTS, RING_WRITE, type RingProgress, readRing } from './ring.js';
+
+/**
+ * The pipeline over two threads: a worker reads the capture and runs the front (decode, flow
+ * table: front.ts) while this thread runs the back (reassembly, dissectors, inventory and the
+ * caller's hooks: back.ts). The front's events cross in a shared-memory ring (ring.ts) in the
+ * order they happened, so results equal the one-thread `Pipeline`'s, observation for observation.
+ *
+ * The worker uses the default dissector registry: callers with their own registry stay on one
+ * thread. The worker script sits next to this module (dist/src/engine/front-worker.js) or next
+ * to the bundled CLI (dist/front-worker.js): both are `./front-worker.js` from here.
+ */
+export interface FrontWorkerData {
+  path: string;
+  data: SharedArrayBuffer;
+  ctrl: SharedArrayBuffer;
+  idleTimeoutUs: number | undefined;
+}
+
+export type FrontWorkerMessage =
+  | { type: 'end'; capture: CaptureStats; summary: FrontSummary }
+  | { type: 'error'; name: string; message: string };
+
+/** Ring size: 16 MiB holds ~150k packets of the demo plant (the front may run that far ahead). */
+const RING_BYTES = 16 * 1024 * 1024;
+
+export async function runParallel(
+  path: string,
+  back: FlowBack,
+  opts: { idleTimeoutUs?: number; onProgress?: (p: RingProgress) => void; ringBytes?: number } = {},
+): Promise<{ capture: CaptureStats; summary: FrontSummary }> {
+  const data = new SharedArrayBuffer(opts.ringBytes ?? RING_BYTES);
+  const ctrlBuf = new SharedArrayBuffer(RING_CTRL_SLOTS * 4);
+  const ctrl = new Int32Array(ctrlBuf);
+  const job: FrontWorkerData = { path, data, ctrl: ctrlBuf, idleTimeoutUs: opts.idleTimeoutUs };
+  const worker = new Worker(new URL('./front-worker.js', import.meta.url), { workerData: job });
+  let result: { capture: CaptureStats; summary: FrontSummary } | null = null;
+  let failure: Error | null = null;
+  const wake = () => Atomics.notify(ctrl, RING_WRITE);
+  worker.on('message', (m: FrontWorkerMessage) => {
+    if (m.type === 'end') result = { capture: m.capture, summary: m.summary };
+    else failure = m.name === 'NotACaptureError' ? new NotACaptureError(m.message) : new Error(m.message);
+    wake();
+  });
+  worker.on('error', (err) => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+    wake();
+  });
+  worker.on('exit', (code) => {
+    if (result === null) failure ??= new Error(`capture reader thread stopped (exit code ${code})`);
+    wake();
+  });
+  try {
+    await readRing(data, ctrl, back, {
+      done: () => result !== null,
+      failed: () => failure !== null,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+  if (failure !== null) {
+    await worker.terminate();
+    throw failure;
+  }
+  return result as unknown as { capture: CaptureStats; summary: FrontSummary };
+}

@@ -1,0 +1,479 @@
+import type { Flow } from '../decode/flow-table.js';
+import type { Direction } from '../observations/observation.js';
+import type { BackSink } from './front.js';
+
+/**
+ * The front's events (front.ts `BackSink`) as records in a shared-memory ring, so that the
+ * front can run in a worker thread while the back runs in the main thread (parallel.ts).
+ *
+ * One writer, one reader. `ctrl` holds two byte counters that only grow (modulo 2^32): how far
+ * the writer has published and how far the reader has finished. A record is never split at the
+ * end of the ring: a PAD record fills the tail and the record starts again at 0. The writer
+ * blocks (Atomics.wait, in its worker) while the ring is full; the reader waits with
+ * Atomics.waitAsync so the main thread's event loop keeps running.
+ *
+ * Every record starts at a multiple of 8 with `u32 size` (a multiple of 8, header included) and
+ * `u8 type`. Fields are read and written through aligned typed-array views of the same memory
+ * (DataView on shared memory is several times slower) in the machine's byte order, which both
+ * threads share; MACs and times are float64 (exact up to 2^53); strings are latin1 with a
+ * one-byte length (addresses and protocol names, all ASCII). Bytes for dissectors are copied in
+ * and handed to the back as views into the ring, valid only during the call as the contract says.
+ */
+export const RING_WRITE = 0;
+export const RING_READ = 1;
+/** Int32 slots in the control buffer. */
+export const RING_CTRL_SLOTS = 4;
+
+const PAD = 0;
+const TCP = 1;
+const UDP = 2;
+const NEW_FLOW = 3;
+const FLOW_END = 4;
+const ATTACH = 5;
+const IP = 6;
+const ARP = 7;
+const L2 = 8;
+const PROGRESS = 9;
+
+/** Offset of the addresses in flow records. */
+const FLOW_STR = 136;
+/** Header of TCP/UDP records; payload follows. */
+const SEG_HDR = 32;
+/** Records published between notifications, at most. */
+const PUBLISH_EVERY = 256;
+/** Bytes the reader processes between releases of ring space. */
+const RELEASE_EVERY = 256 * 1024;
+
+export interface RingProgress {
+  bytesRead: number;
+  totalBytes: number | null;
+  packets: number;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export class RingWriter implements BackSink {
+  private readonly u8: Uint8Array;
+  private readonly u32: Uint32Array;
+  private readonly f64: Float64Array;
+  private readonly size: number;
+  private readonly mask: number;
+  private w = 0;
+  private unpublished = 0;
+
+  constructor(
+    data: SharedArrayBuffer,
+    private readonly ctrl: Int32Array,
+  ) {
+    this.u8 = new Uint8Array(data);
+    this.u32 = new Uint32Array(data);
+    this.f64 = new Float64Array(data);
+    this.size = data.byteLength;
+    this.mask = this.size - 1;
+    if ((this.size & this.mask) !== 0) throw new Error('ring size must be a power of two');
+  }
+
+  /** Room for a record of `size` bytes; returns its offset. Blocks while the reader is behind. */
+  private reserve(size: number): number {
+    if (size > this.size / 2) throw new Error(`record of ${size} bytes does not fit the ring`);
+    let pos = this.w & this.mask;
+    const pad = pos + size > this.size ? this.size - pos : 0;
+    for (;;) {
+      const r = Atomics.load(this.ctrl, RING_READ);
+      if (((this.w - r) | 0) + pad + size <= this.size) break;
+      this.publish();
+      Atomics.wait(this.ctrl, RING_READ, r, 1000);
+    }
+    if (pad > 0) {
+      this.u32[pos >> 2] = pad;
+      this.u8[pos + 4] = PAD;
+      this.w = (this.w + pad) | 0;
+      pos = 0;
+    }
+    return pos;
+  }
+
+  private commit(pos: number, size: number, type: number): void {
+    this.u32[pos >> 2] = size;
+    this.u8[pos + 4] = type;
+    this.w = (this.w + size) | 0;
+    if (++this.unpublished >= PUBLISH_EVERY) this.publish();
+  }
+
+  /** Make everything written so far visible to the reader. */
+  publish(): void {
+    this.unpublished = 0;
+    Atomics.store(this.ctrl, RING_WRITE, this.w);
+    Atomics.notify(this.ctrl, RING_WRITE);
+  }
+
+  private bytes(pos: number, buf: Uint8Array, off: number, len: number): void {
+    const u8 = this.u8;
+    if (len <= 96) for (let i = 0; i < len; i++) u8[pos + i] = buf[off + i] as number;
+    else u8.set(new Uint8Array(buf.buffer, buf.byteOffset + off, len), pos);
+  }
+
+  /** Writes a short latin1 string at `pos` (length byte first); returns the next offset. */
+  private str(pos: number, s: string): number {
+    const n = Math.min(s.length, 255);
+    this.u8[pos] = n;
+    for (let i = 0; i < n; i++) this.u8[pos + 1 + i] = s.charCodeAt(i) & 0xff;
+    return pos + 1 + n;
+  }
+
+  private segment(
+    type: number,
+    slot: number,
+    dir: Direction,
+    tsUs: number,
+    seq: number,
+    ack: number,
+    flags: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+  ): void {
+    const size = align8(SEG_HDR + len);
+    const pos = this.reserve(size);
+    const i = pos >> 2;
+    const u32 = this.u32;
+    this.u8[pos + 5] = dir;
+    this.u8[pos + 6] = flags;
+    this.u8[pos + 7] = flags >>> 8;
+    u32[i + 2] = slot;
+    u32[i + 3] = seq;
+    u32[i + 4] = ack;
+    u32[i + 5] = len;
+    this.f64[(pos >> 3) + 3] = tsUs;
+    this.bytes(pos + SEG_HDR, buf, off, len);
+    this.commit(pos, size, type);
+  }
+
+  tcp(
+    slot: number,
+    dir: Direction,
+    tsUs: number,
+    seq: number,
+    ack: number,
+    flags: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+  ): void {
+    this.segment(TCP, slot, dir, tsUs, seq, ack, flags, buf, off, len);
+  }
+
+  udp(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void {
+    this.segment(UDP, slot, dir, tsUs, 0, 0, 0, buf, off, len);
+  }
+
+  private flow(type: number, slot: number, flow: Flow, d: number): void {
+    const size = align8(FLOW_STR + 2 + flow.clientIp.length + flow.serverIp.length);
+    const pos = this.reserve(size);
+    const i = pos >> 2;
+    const j = pos >> 3;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    u32[i + 2] = slot;
+    u32[i + 3] = d + 1;
+    f64[j + 2] = flow.id;
+    this.u8[pos + 24] = flow.ipVersion;
+    this.u8[pos + 25] = flow.proto;
+    u32[i + 7] = flow.vlan;
+    u32[i + 8] = flow.clientPort;
+    u32[i + 9] = flow.serverPort;
+    u32[i + 10] = flow.clientIp4;
+    u32[i + 11] = flow.serverIp4;
+    u32[i + 12] = flow.tcpState;
+    f64[j + 7] = flow.clientMac;
+    f64[j + 8] = flow.serverMac;
+    f64[j + 9] = flow.firstUs;
+    f64[j + 10] = flow.lastUs;
+    f64[j + 11] = flow.pkts0;
+    f64[j + 12] = flow.pkts1;
+    f64[j + 13] = flow.bytes0;
+    f64[j + 14] = flow.bytes1;
+    f64[j + 15] = flow.payload0;
+    f64[j + 16] = flow.payload1;
+    this.str(this.str(pos + FLOW_STR, flow.clientIp), flow.serverIp);
+    this.commit(pos, size, type);
+  }
+
+  newFlow(slot: number, flow: Flow, d: number): void {
+    this.flow(NEW_FLOW, slot, flow, d);
+  }
+
+  flowEnded(slot: number, flow: Flow): void {
+    this.flow(FLOW_END, slot, flow, -1);
+  }
+
+  attach(slot: number, d: number): void {
+    const pos = this.reserve(16);
+    this.u32[(pos >> 2) + 2] = slot;
+    this.u32[(pos >> 2) + 3] = d + 1;
+    this.commit(pos, 16, ATTACH);
+  }
+
+  ipPacket(
+    srcMac: number,
+    srcIp: string,
+    dstMac: number,
+    dstIp: string,
+    tsUs: number,
+    vlan: number,
+    len: number,
+  ): void {
+    const size = align8(40 + 2 + srcIp.length + dstIp.length);
+    const pos = this.reserve(size);
+    const j = pos >> 3;
+    this.f64[j + 1] = srcMac;
+    this.f64[j + 2] = dstMac;
+    this.f64[j + 3] = tsUs;
+    this.u32[(pos >> 2) + 8] = vlan;
+    this.u32[(pos >> 2) + 9] = len;
+    this.str(this.str(pos + 40, srcIp), dstIp);
+    this.commit(pos, size, IP);
+  }
+
+  arp(
+    op: number,
+    senderMac: number,
+    senderIp: number,
+    targetMac: number,
+    targetIp: number,
+    tsUs: number,
+    vlan: number,
+    len: number,
+  ): void {
+    const pos = this.reserve(56);
+    const i = pos >> 2;
+    const j = pos >> 3;
+    this.u32[i + 2] = op;
+    this.u32[i + 3] = senderIp;
+    this.u32[i + 4] = targetIp;
+    this.u32[i + 5] = vlan;
+    this.f64[j + 3] = senderMac;
+    this.f64[j + 4] = targetMac;
+    this.f64[j + 5] = tsUs;
+    this.u32[i + 12] = len;
+    this.commit(pos, 56, ARP);
+  }
+
+  l2(
+    d: number,
+    name: string,
+    srcMac: number,
+    dstMac: number,
+    tsUs: number,
+    vlan: number,
+    len: number,
+    buf: Uint8Array,
+    off: number,
+    plen: number,
+  ): void {
+    const nameEnd = 48 + 1 + Math.min(name.length, 255);
+    const size = align8(nameEnd + plen);
+    const pos = this.reserve(size);
+    const i = pos >> 2;
+    const j = pos >> 3;
+    this.u32[i + 2] = d + 1;
+    this.u32[i + 3] = vlan;
+    this.f64[j + 2] = srcMac;
+    this.f64[j + 3] = dstMac;
+    this.f64[j + 4] = tsUs;
+    this.u32[i + 10] = len;
+    this.u32[i + 11] = plen;
+    this.str(pos + 48, name);
+    this.bytes(pos + nameEnd, buf, off, plen);
+    this.commit(pos, size, L2);
+  }
+
+  /** Reading progress, delivered in order with the packets it counts; publishes. */
+  progress(p: RingProgress): void {
+    const pos = this.reserve(32);
+    const j = pos >> 3;
+    this.f64[j + 1] = p.bytesRead;
+    this.f64[j + 2] = p.totalBytes ?? -1;
+    this.f64[j + 3] = p.packets;
+    this.commit(pos, 32, PROGRESS);
+    this.publish();
+  }
+}
+
+/** A flow as the back sees it after the ring (the front's `Flow`; its `app` slot stays the front's). */
+function readFlow(u8: Uint8Array, u32: Uint32Array, f64: Float64Array, pos: number): Flow {
+  const i = pos >> 2;
+  const j = pos >> 3;
+  const cLen = u8[pos + FLOW_STR] as number;
+  const sLen = u8[pos + FLOW_STR + 1 + cLen] as number;
+  return {
+    id: f64[j + 2] as number,
+    ipVersion: u8[pos + 24] === 6 ? 6 : 4,
+    proto: u8[pos + 25] as number,
+    clientIp: latin1(u8, pos + FLOW_STR + 1, cLen),
+    serverIp: latin1(u8, pos + FLOW_STR + 2 + cLen, sLen),
+    clientIp4: u32[i + 10] as number,
+    serverIp4: u32[i + 11] as number,
+    clientPort: u32[i + 8] as number,
+    serverPort: u32[i + 9] as number,
+    clientMac: f64[j + 7] as number,
+    serverMac: f64[j + 8] as number,
+    vlan: u32[i + 7] as number,
+    firstUs: f64[j + 9] as number,
+    lastUs: f64[j + 10] as number,
+    pkts0: f64[j + 11] as number,
+    pkts1: f64[j + 12] as number,
+    bytes0: f64[j + 13] as number,
+    bytes1: f64[j + 14] as number,
+    payload0: f64[j + 15] as number,
+    payload1: f64[j + 16] as number,
+    tcpState: u32[i + 12] as number,
+    app: null,
+  };
+}
+
+function latin1(u8: Uint8Array, pos: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += String.fromCharCode(u8[pos + i] as number);
+  return s;
+}
+
+/**
+ * Reads records as the writer publishes them and calls `back` for each, until `done()` says the
+ * writer has finished (and everything it published has been read) or `failed()` says it never will.
+ * Whoever sets done/failed must notify RING_WRITE to wake the reader.
+ */
+export async function readRing(
+  data: SharedArrayBuffer,
+  ctrl: Int32Array,
+  back: BackSink,
+  opts: { done: () => boolean; failed: () => boolean; onProgress?: (p: RingProgress) => void },
+): Promise<void> {
+  const u8 = new Uint8Array(data);
+  const u32 = new Uint32Array(data);
+  const f64 = new Float64Array(data);
+  const mask = data.byteLength - 1;
+  let r = Atomics.load(ctrl, RING_READ);
+  for (;;) {
+    const w = Atomics.load(ctrl, RING_WRITE);
+    if (w === r) {
+      if (opts.failed()) return;
+      if (opts.done()) {
+        // The writer published everything before it said so: one last look, then stop.
+        if (Atomics.load(ctrl, RING_WRITE) === r) return;
+        continue;
+      }
+      const res = Atomics.waitAsync(ctrl, RING_WRITE, w);
+      if (res.async) await res.value;
+      continue;
+    }
+    let released = 0;
+    while (r !== w) {
+      const pos = r & mask;
+      const i = pos >> 2;
+      const j = pos >> 3;
+      const size = u32[i] as number;
+      switch (u8[pos + 4]) {
+        case TCP:
+          back.tcp(
+            u32[i + 2] as number,
+            u8[pos + 5] as Direction,
+            f64[j + 3] as number,
+            u32[i + 3] as number,
+            u32[i + 4] as number,
+            (u8[pos + 6] as number) | ((u8[pos + 7] as number) << 8),
+            u8,
+            pos + SEG_HDR,
+            u32[i + 5] as number,
+          );
+          break;
+        case UDP:
+          back.udp(
+            u32[i + 2] as number,
+            u8[pos + 5] as Direction,
+            f64[j + 3] as number,
+            u8,
+            pos + SEG_HDR,
+            u32[i + 5] as number,
+          );
+          break;
+        case NEW_FLOW:
+          back.newFlow(u32[i + 2] as number, readFlow(u8, u32, f64, pos), (u32[i + 3] as number) - 1);
+          break;
+        case FLOW_END:
+          back.flowEnded(u32[i + 2] as number, readFlow(u8, u32, f64, pos));
+          break;
+        case ATTACH:
+          back.attach(u32[i + 2] as number, (u32[i + 3] as number) - 1);
+          break;
+        case IP: {
+          const sLen = u8[pos + 40] as number;
+          const dLen = u8[pos + 41 + sLen] as number;
+          back.ipPacket(
+            f64[j + 1] as number,
+            latin1(u8, pos + 41, sLen),
+            f64[j + 2] as number,
+            latin1(u8, pos + 42 + sLen, dLen),
+            f64[j + 3] as number,
+            u32[i + 8] as number,
+            u32[i + 9] as number,
+          );
+          break;
+        }
+        case ARP:
+          back.arp(
+            u32[i + 2] as number,
+            f64[j + 3] as number,
+            u32[i + 3] as number,
+            f64[j + 4] as number,
+            u32[i + 4] as number,
+            f64[j + 5] as number,
+            u32[i + 5] as number,
+            u32[i + 12] as number,
+          );
+          break;
+        case L2: {
+          const nLen = u8[pos + 48] as number;
+          back.l2(
+            (u32[i + 2] as number) - 1,
+            latin1(u8, pos + 49, nLen),
+            f64[j + 2] as number,
+            f64[j + 3] as number,
+            f64[j + 4] as number,
+            u32[i + 3] as number,
+            u32[i + 10] as number,
+            u8,
+            pos + 49 + nLen,
+            u32[i + 11] as number,
+          );
+          break;
+        }
+        case PROGRESS:
+          if (opts.onProgress) {
+            const total = f64[j + 2] as number;
+            opts.onProgress({
+              bytesRead: f64[j + 1] as number,
+              totalBytes: total < 0 ? null : total,
+              packets: f64[j + 3] as number,
+            });
+          }
+          break;
+        case PAD:
+          break;
+        default:
+          throw new Error(`ring: unknown record type ${u8[pos + 4]} at ${pos}`);
+      }
+      r = (r + size) | 0;
+      released += size;
+      if (released >= RELEASE_EVERY) {
+        released = 0;
+        Atomics.store(ctrl, RING_READ, r);
+        Atomics.notify(ctrl, RING_READ);
+      }
+    }
+    Atomics.store(ctrl, RING_READ, r);
+    Atomics.notify(ctrl, RING_READ);
+  }
+}
