@@ -21,6 +21,11 @@ import { TcpFlag } from './packet-info.js';
  * segments entirely below the next expected sequence number are `retransmissions`.
  * When the peer acknowledges beyond what this side has seen, the missing bytes are a gap.
  * After a gap the unconsumed tail is discarded: it can no longer be completed.
+ *
+ * The unconsumed tail is kept by a `StreamTail` between the stream and its consumer. A stream
+ * made with `{ keepTail: false }` has none: it hands every in-order byte on once and ignores
+ * what the consumer returns, for a consumer that keeps its own tail on the far side of a thread
+ * boundary (src/engine/ring.ts) while the ordering work stays here.
  */
 export interface StreamConsumer {
   /** Deliver in-order bytes; return how many were consumed (the rest is kept and re-delivered in front of the next bytes). */
@@ -64,22 +69,27 @@ export class TcpStream {
 
   private finSeen = false;
   private finSeq = 0;
-  private pending: Uint8Array = EMPTY;
-  private pendingLen = 0;
   private readonly held: Held[] = [];
   private heldBytes = 0;
+  private readonly tail: StreamTail | null;
+  /** Where in-order bytes and gaps go: the tail keeper, or the consumer itself. */
+  private readonly out: StreamConsumer;
 
-  constructor(private readonly consumer: StreamConsumer) {}
+  constructor(consumer: StreamConsumer, opts: { keepTail?: boolean } = {}) {
+    this.tail = opts.keepTail === false ? null : new StreamTail(consumer, this.anomalies);
+    this.out = this.tail ?? consumer;
+  }
 
   get bufferedBytes(): number {
-    return this.pendingLen + this.heldBytes;
+    return (this.tail?.pendingLen ?? 0) + this.heldBytes;
   }
 
   /** A segment in this direction (seq from the TCP header, flags, payload view). */
   segment(seq: number, flags: number, buf: Uint8Array, off: number, len: number, tsUs: number): void {
     seq >>>= 0;
     if ((flags & TcpFlag.SYN) !== 0) {
-      if (!this.started || (this.delivered === 0 && this.held.length === 0 && this.pendingLen === 0)) {
+      // Nothing delivered means no tail is pending either.
+      if (!this.started || (this.delivered === 0 && this.held.length === 0)) {
         this.nextSeq = (seq + 1) >>> 0;
         this.started = true;
       }
@@ -169,61 +179,15 @@ export class TcpStream {
   private gap(bytes: number, tsUs: number): void {
     this.anomalies.gaps++;
     this.anomalies.gapBytes += bytes;
-    this.pendingLen = 0;
     this.nextSeq = (this.nextSeq + bytes) >>> 0;
-    this.consumer.gap(bytes, tsUs);
+    this.out.gap(bytes, tsUs);
   }
 
-  /** Hand in-order bytes to the consumer, behind any pending tail. */
+  /** Hand in-order bytes on (to the tail keeper, which puts any pending tail in front). */
   private deliver(buf: Uint8Array, off: number, len: number, tsUs: number): void {
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.delivered += len;
-    if (this.pendingLen > 0 && this.pendingLen + len > LIMITS.maxStreamBuffer) this.overflow(tsUs);
-    if (this.pendingLen === 0) {
-      const n = clamp(this.consumer.data(buf, off, len, tsUs), len);
-      if (n < len) this.keep(buf, off + n, len - n, tsUs);
-      return;
-    }
-    this.append(buf, off, len);
-    const total = this.pendingLen;
-    const n = clamp(this.consumer.data(this.pending, 0, total, tsUs), total);
-    if (n > 0) {
-      this.pending.copyWithin(0, n, total);
-      this.pendingLen = total - n;
-    }
-  }
-
-  private keep(buf: Uint8Array, off: number, len: number, tsUs: number): void {
-    if (len > LIMITS.maxStreamBuffer) {
-      this.anomalies.bufferOverflows++;
-      this.anomalies.gaps++;
-      this.anomalies.gapBytes += len;
-      this.consumer.gap(len, tsUs);
-      return;
-    }
-    this.append(buf, off, len);
-  }
-
-  private overflow(tsUs: number): void {
-    const dropped = this.pendingLen;
-    this.anomalies.bufferOverflows++;
-    this.anomalies.gaps++;
-    this.anomalies.gapBytes += dropped;
-    this.pendingLen = 0;
-    this.consumer.gap(dropped, tsUs);
-  }
-
-  private append(buf: Uint8Array, off: number, len: number): void {
-    const need = this.pendingLen + len;
-    if (need > this.pending.length) {
-      let cap = this.pending.length === 0 ? 4096 : this.pending.length * 2;
-      while (cap < need) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.pending.subarray(0, this.pendingLen));
-      this.pending = nb;
-    }
-    this.pending.set(buf.subarray(off, off + len), this.pendingLen);
-    this.pendingLen = need;
+    this.out.data(buf, off, len, tsUs);
   }
 
   /** Keep a copy of [seq, seq+len) where no earlier copy exists; first copy wins. */
@@ -284,6 +248,77 @@ export class TcpStream {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Keeps what the consumer did not consume and hands it back in front of the next bytes, at most
+ * LIMITS.maxStreamBuffer (beyond it the tail is dropped and reported as a gap of its size). A gap
+ * discards the tail: it can no longer be completed. Copies only that tail: bytes the consumer
+ * takes whole are passed through as the caller's view.
+ */
+export class StreamTail implements StreamConsumer {
+  pendingLen = 0;
+  private pending: Uint8Array = EMPTY;
+
+  constructor(
+    private readonly consumer: StreamConsumer,
+    private readonly counters: TcpStreamCounters,
+  ) {}
+
+  data(buf: Uint8Array, off: number, len: number, tsUs: number): number {
+    if (this.pendingLen > 0 && this.pendingLen + len > LIMITS.maxStreamBuffer) this.overflow(tsUs);
+    if (this.pendingLen === 0) {
+      const n = clamp(this.consumer.data(buf, off, len, tsUs), len);
+      if (n < len) this.keep(buf, off + n, len - n, tsUs);
+      return len;
+    }
+    this.append(buf, off, len);
+    const total = this.pendingLen;
+    const n = clamp(this.consumer.data(this.pending, 0, total, tsUs), total);
+    if (n > 0) {
+      this.pending.copyWithin(0, n, total);
+      this.pendingLen = total - n;
+    }
+    return len;
+  }
+
+  gap(bytes: number, tsUs: number): void {
+    this.pendingLen = 0;
+    this.consumer.gap(bytes, tsUs);
+  }
+
+  private keep(buf: Uint8Array, off: number, len: number, tsUs: number): void {
+    if (len > LIMITS.maxStreamBuffer) {
+      this.counters.bufferOverflows++;
+      this.counters.gaps++;
+      this.counters.gapBytes += len;
+      this.consumer.gap(len, tsUs);
+      return;
+    }
+    this.append(buf, off, len);
+  }
+
+  private overflow(tsUs: number): void {
+    const dropped = this.pendingLen;
+    this.counters.bufferOverflows++;
+    this.counters.gaps++;
+    this.counters.gapBytes += dropped;
+    this.pendingLen = 0;
+    this.consumer.gap(dropped, tsUs);
+  }
+
+  private append(buf: Uint8Array, off: number, len: number): void {
+    const need = this.pendingLen + len;
+    if (need > this.pending.length) {
+      let cap = this.pending.length === 0 ? 4096 : this.pending.length * 2;
+      while (cap < need) cap *= 2;
+      const nb = new Uint8Array(cap);
+      nb.set(this.pending.subarray(0, this.pendingLen));
+      this.pending = nb;
+    }
+    this.pending.set(buf.subarray(off, off + len), this.pendingLen);
+    this.pendingLen = need;
+  }
+}
 
 function clamp(n: number, len: number): number {
   if (!(n > 0)) return 0;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Flow, TcpState } from '../decode/flow-table.js';
-import { IpProto, TcpFlag } from '../decode/packet-info.js';
-import { TcpStream } from '../decode/tcp-reassembly.js';
+import { IpProto } from '../decode/packet-info.js';
+import { StreamTail, type TcpStreamCounters } from '../decode/tcp-reassembly.js';
 import type { ArpEvent, FlowEvent } from '../detect/contract.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import type { DissectorRegistry } from '../dissectors/registry.js';
@@ -15,10 +15,11 @@ import { type BackSink, type FrontSummary, flowProtocol } from './front.js';
  * The flow half of the pipeline: what happens to a flow's bytes once the front (front.ts) has
  * decoded the packet and found the flow.
  *
- *   BackSink events -> per flow with a dissector: TcpStream reassembly per direction
+ *   BackSink events -> per TCP flow with a dissector: StreamTail per direction (the bytes a
+ *                      dissector left for later, in front of the next ones)
  *                   -> Dissector.parse -> observations -> InventoryBuilder (+ the hooks: rules, tests)
  *
- * Only flows with a dissector pay for reassembly and parsing. Inventory work happens per
+ * Only flows with a dissector pay for reassembly (in the front) and parsing. Inventory work happens per
  * flow (when it ends), per identity observation and per non-IP frame, never per IP packet.
  */
 export interface BackOptions {
@@ -57,7 +58,7 @@ class FlowApp implements DissectContext {
   /** Confirmed or port-guessed protocol name; null = unknown. */
   protocol: string | null;
   dissected = false;
-  streams: [TcpStream | null, TcpStream | null] = [null, null];
+  tails: [StreamTail | null, StreamTail | null] = [null, null];
   /** Transactions on this flow: function name -> op class and count. */
   ops: Map<string, { op: string; n: number }> | null = null;
   dead = false;
@@ -77,7 +78,10 @@ class FlowApp implements DissectContext {
     this.dissected = true;
     this.state = d.newState(this.flow);
     if (this.flow.transport === 'tcp') {
-      this.streams = [new TcpStream(new StreamFeed(this, 0)), new TcpStream(new StreamFeed(this, 1))];
+      this.tails = [
+        new StreamTail(new StreamFeed(this, 0), TAIL_COUNTERS),
+        new StreamTail(new StreamFeed(this, 1), TAIL_COUNTERS),
+      ];
     }
   }
 
@@ -97,7 +101,7 @@ class FlowApp implements DissectContext {
   }
   stop(): void {
     this.dead = true;
-    this.streams = [null, null];
+    this.tails = [null, null];
   }
 
   parse(buf: Uint8Array, off: number, len: number, tsUs: number, dir: Direction): number {
@@ -135,6 +139,16 @@ class FlowApp implements DissectContext {
     }
   }
 }
+
+/** The tails' overflow counters: overflows also reach the dissector as gaps, which is what counts. */
+const TAIL_COUNTERS: TcpStreamCounters = {
+  retransmissions: 0,
+  overlapConflicts: 0,
+  gaps: 0,
+  gapBytes: 0,
+  bufferOverflows: 0,
+  outOfOrderOverflows: 0,
+};
 
 class StreamFeed {
   constructor(
@@ -193,29 +207,14 @@ export class FlowBack implements BackSink {
     this.apps[slot]?.attach(this.registry.all[d] as Dissector);
   }
 
-  tcp(
-    slot: number,
-    dir: Direction,
-    tsUs: number,
-    seq: number,
-    ack: number,
-    flags: number,
-    buf: Uint8Array,
-    off: number,
-    len: number,
-  ): void {
-    const app = this.apps[slot];
-    if (app === undefined || app.dead) return;
-    const s = app.streams[dir];
-    if (s === null) return;
-    // A bare ACK carries nothing for this direction's stream, only news for the other one.
-    if (len !== 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== 0) {
-      s.segment(seq, flags, buf, off, len, tsUs);
-    }
-    if (flags & TcpFlag.ACK) {
-      const other = app.streams[dir === 0 ? 1 : 0];
-      if (other !== null) other.acked(ack, tsUs);
-    }
+  streamData(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void {
+    const t = this.apps[slot]?.tails[dir];
+    if (t) t.data(buf, off, len, tsUs);
+  }
+
+  streamGap(slot: number, dir: Direction, bytes: number, tsUs: number): void {
+    const t = this.apps[slot]?.tails[dir];
+    if (t) t.gap(bytes, tsUs);
   }
 
   udp(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void {
@@ -318,11 +317,10 @@ export class FlowBack implements BackSink {
       if (this.onFlowEnd) this.onFlowEnd(flowEvent(flow, null, null));
       return;
     }
+    // The front has already finished the flow's streams (held data delivered, holes as gaps).
     if (app.dissector && !app.dead) {
-      const tsUs = flow.lastUs;
-      for (const s of app.streams) if (s) s.finish(tsUs);
       if (app.dissector.onEnd) {
-        app.tsUs = tsUs;
+        app.tsUs = flow.lastUs;
         try {
           app.dissector.onEnd(app.state, app);
         } catch (err) {

@@ -2,6 +2,7 @@ import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import { type Flow, FlowTable } from '../decode/flow-table.js';
 import { IpProto, Layer, PacketInfo, TcpFlag } from '../decode/packet-info.js';
+import { type StreamConsumer, TcpStream } from '../decode/tcp-reassembly.js';
 import type { Dissector } from '../dissectors/contract.js';
 import { type DissectorRegistry, l2Key } from '../dissectors/registry.js';
 import type { Direction } from '../observations/observation.js';
@@ -11,11 +12,13 @@ import { etherTypeName, isKnownServerPort, tcpServiceName, udpServiceName } from
 /**
  * The packet half of the pipeline: decode, flow table, and the choice of dissector per flow.
  *
- *   packet -> Decoder (one reused PacketInfo) -> FlowTable -> BackSink events
+ *   packet -> Decoder (one reused PacketInfo) -> FlowTable
+ *          -> per flow with a dissector: TcpStream ordering per direction -> BackSink events
  *
  * The front never parses application bytes (probing aside, which is a pure function): what it
  * hands on is a short list of events (`BackSink`) that the back half (`FlowBack`, in back.ts)
- * turns into reassembled streams, dissector calls, observations and inventory. Events flow one
+ * turns into dissector calls, observations and inventory. The front puts TCP bytes in order;
+ * the back keeps what a dissector did not consume yet (`StreamTail`), since only it knows. Events flow one
  * way only, so the two halves can run in one thread (a direct call, `Pipeline`) or in two
  * (a shared-memory ring in between, ring.ts) with the same results in the same order.
  *
@@ -26,18 +29,10 @@ export interface BackSink {
   newFlow(slot: number, flow: Flow, d: number): void;
   /** A probe recognised the flow's protocol: attach dissector `d` (registry index). */
   attach(slot: number, d: number): void;
-  /** A TCP segment of a flow with a dissector (payload may be empty: SYN, FIN, RST, ACK). */
-  tcp(
-    slot: number,
-    dir: Direction,
-    tsUs: number,
-    seq: number,
-    ack: number,
-    flags: number,
-    buf: Uint8Array,
-    off: number,
-    len: number,
-  ): void;
+  /** In-order stream bytes of a TCP flow with a dissector (reassembled here: src/decode/tcp-reassembly.ts). */
+  streamData(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void;
+  /** Bytes missing from a TCP flow's stream before the next data. */
+  streamGap(slot: number, dir: Direction, bytes: number, tsUs: number): void;
   /** A UDP datagram of a flow with a dissector (non-empty payload). */
   udp(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void;
   /** The flow ended (idle, closed, evicted or end of capture); its counters are final. */
@@ -96,8 +91,6 @@ export interface FrontSummary {
   unsupportedLinkTypes: [number, number][];
 }
 
-/** TCP flags that carry news for a reassembler even without payload. */
-const TCP_NEWS = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.ACK;
 /** How many packets between idle-flow sweeps. */
 const EXPIRE_EVERY = 1 << 16;
 /** Payload-carrying packets a flow on an unknown port gets probed with, per direction. */
@@ -133,11 +126,28 @@ export function flowProtocol(
 
 /** The front's own per-flow state (in `Flow.app`). */
 class FrontFlow {
+  streams: [TcpStream | null, TcpStream | null] = [null, null];
   constructor(
     readonly slot: number,
     public dissected: boolean,
     public probesLeft: number,
   ) {}
+}
+
+/** One direction of a flow's stream, handed on to the back. */
+class StreamEvents implements StreamConsumer {
+  constructor(
+    private readonly back: BackSink,
+    private readonly slot: number,
+    private readonly dir: Direction,
+  ) {}
+  data(buf: Uint8Array, off: number, len: number, tsUs: number): number {
+    this.back.streamData(this.slot, this.dir, tsUs, buf, off, len);
+    return len;
+  }
+  gap(bytes: number, tsUs: number): void {
+    this.back.streamGap(this.slot, this.dir, bytes, tsUs);
+  }
 }
 
 export class PacketFront implements PacketSink {
@@ -235,9 +245,17 @@ export class PacketFront implements PacketSink {
       if (!this.probe(ff, p, dir)) return;
     }
     if (p.ipProto === IpProto.TCP) {
-      // Neither bytes nor SYN/FIN/RST/ACK: nothing for either direction's reassembler.
-      if (p.payloadLen === 0 && (p.tcpFlags & TCP_NEWS) === 0) return;
-      this.back.tcp(ff.slot, dir, tsUs, p.seq, p.ack, p.tcpFlags, p.payloadBuf, p.payloadOff, p.payloadLen);
+      const s = ff.streams[dir];
+      if (s === null) return;
+      const flags = p.tcpFlags;
+      // A bare ACK carries nothing for this direction's stream, only news for the other one.
+      if (p.payloadLen !== 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) !== 0) {
+        s.segment(p.seq, flags, p.payloadBuf, p.payloadOff, p.payloadLen, tsUs);
+      }
+      if (flags & TcpFlag.ACK) {
+        const other = ff.streams[dir === 0 ? 1 : 0];
+        if (other !== null) other.acked(p.ack, tsUs);
+      }
     } else if (p.payloadLen > 0) {
       this.back.udp(ff.slot, dir, tsUs, p.payloadBuf, p.payloadOff, p.payloadLen);
     }
@@ -250,6 +268,7 @@ export class PacketFront implements PacketSink {
     const ff = new FrontFlow(slot, d !== undefined, probe ? PROBE_PACKETS * 2 : 0);
     flow.app = ff;
     this.back.newFlow(slot, flow, d ? (this.index.get(d) as number) : -1);
+    if (d && flow.proto === IpProto.TCP) this.openStreams(ff);
     return ff;
   }
 
@@ -266,15 +285,26 @@ export class PacketFront implements PacketSink {
         ff.dissected = true;
         // The stream starts at this segment: reassembly picks up mid-stream from here.
         this.back.attach(ff.slot, this.index.get(d) as number);
+        if (p.ipProto === IpProto.TCP) this.openStreams(ff);
         return true;
       }
     }
     return false;
   }
 
+  private openStreams(ff: FrontFlow): void {
+    const back = this.back;
+    ff.streams = [
+      new TcpStream(new StreamEvents(back, ff.slot, 0), { keepTail: false }),
+      new TcpStream(new StreamEvents(back, ff.slot, 1), { keepTail: false }),
+    ];
+  }
+
   private flowEnded(flow: Flow): void {
     const ff = flow.app as FrontFlow | null | undefined;
     if (!ff) return;
+    // Out-of-order data that can never be filled: a gap, then the data, before the flow ends.
+    for (const s of ff.streams) if (s) s.finish(flow.lastUs);
     this.back.flowEnded(ff.slot, flow);
     flow.app = null;
     this.freeSlots.push(ff.slot);

@@ -25,7 +25,7 @@ export const RING_READ = 1;
 export const RING_CTRL_SLOTS = 4;
 
 const PAD = 0;
-const TCP = 1;
+const DATA = 1;
 const UDP = 2;
 const NEW_FLOW = 3;
 const FLOW_END = 4;
@@ -34,10 +34,11 @@ const IP = 6;
 const ARP = 7;
 const L2 = 8;
 const PROGRESS = 9;
+const GAP = 10;
 
 /** Offset of the addresses in flow records. */
 const FLOW_STR = 136;
-/** Header of TCP/UDP records; payload follows. */
+/** Header of DATA/UDP records; the bytes follow. */
 const SEG_HDR = 32;
 /** Records published between notifications, at most. */
 const PUBLISH_EVERY = 256;
@@ -123,14 +124,11 @@ export class RingWriter implements BackSink {
     return pos + 1 + n;
   }
 
-  private segment(
+  private bytesRecord(
     type: number,
     slot: number,
     dir: Direction,
     tsUs: number,
-    seq: number,
-    ack: number,
-    flags: number,
     buf: Uint8Array,
     off: number,
     len: number,
@@ -138,35 +136,30 @@ export class RingWriter implements BackSink {
     const size = align8(SEG_HDR + len);
     const pos = this.reserve(size);
     const i = pos >> 2;
-    const u32 = this.u32;
     this.u8[pos + 5] = dir;
-    this.u8[pos + 6] = flags;
-    this.u8[pos + 7] = flags >>> 8;
-    u32[i + 2] = slot;
-    u32[i + 3] = seq;
-    u32[i + 4] = ack;
-    u32[i + 5] = len;
+    this.u32[i + 2] = slot;
+    this.u32[i + 5] = len;
     this.f64[(pos >> 3) + 3] = tsUs;
     this.bytes(pos + SEG_HDR, buf, off, len);
     this.commit(pos, size, type);
   }
 
-  tcp(
-    slot: number,
-    dir: Direction,
-    tsUs: number,
-    seq: number,
-    ack: number,
-    flags: number,
-    buf: Uint8Array,
-    off: number,
-    len: number,
-  ): void {
-    this.segment(TCP, slot, dir, tsUs, seq, ack, flags, buf, off, len);
+  streamData(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void {
+    this.bytesRecord(DATA, slot, dir, tsUs, buf, off, len);
   }
 
   udp(slot: number, dir: Direction, tsUs: number, buf: Uint8Array, off: number, len: number): void {
-    this.segment(UDP, slot, dir, tsUs, 0, 0, 0, buf, off, len);
+    this.bytesRecord(UDP, slot, dir, tsUs, buf, off, len);
+  }
+
+  streamGap(slot: number, dir: Direction, bytes: number, tsUs: number): void {
+    const pos = this.reserve(32);
+    const i = pos >> 2;
+    this.u8[pos + 5] = dir;
+    this.u32[i + 2] = slot;
+    this.f64[(pos >> 3) + 2] = bytes;
+    this.f64[(pos >> 3) + 3] = tsUs;
+    this.commit(pos, 32, GAP);
   }
 
   private flow(type: number, slot: number, flow: Flow, d: number): void {
@@ -376,18 +369,18 @@ export async function readRing(
       const j = pos >> 3;
       const size = u32[i] as number;
       switch (u8[pos + 4]) {
-        case TCP:
-          back.tcp(
+        case DATA:
+          back.streamData(
             u32[i + 2] as number,
             u8[pos + 5] as Direction,
             f64[j + 3] as number,
-            u32[i + 3] as number,
-            u32[i + 4] as number,
-            (u8[pos + 6] as number) | ((u8[pos + 7] as number) << 8),
             u8,
             pos + SEG_HDR,
             u32[i + 5] as number,
           );
+          break;
+        case GAP:
+          back.streamGap(u32[i + 2] as number, u8[pos + 5] as Direction, f64[j + 2] as number, f64[j + 3] as number);
           break;
         case UDP:
           back.udp(
