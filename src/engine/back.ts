@@ -61,6 +61,9 @@ class FlowApp implements DissectContext {
   tails: [StreamTail | null, StreamTail | null] = [null, null];
   /** Transactions on this flow: function name -> op class and count. */
   ops: Map<string, { op: string; n: number }> | null = null;
+  /** The entry of the last transaction's function (polling repeats one or two functions). */
+  lastFn = '';
+  lastOps: { op: string; n: number } | null = null;
   dead = false;
 
   constructor(
@@ -357,11 +360,21 @@ export class FlowBack implements BackSink {
     this.observations++;
     switch (obs.kind) {
       case 'transaction': {
+        const fn = obs.fn;
+        if (fn === app.lastFn && app.lastOps !== null) {
+          app.lastOps.n++;
+          break;
+        }
         let ops = app.ops;
         if (ops === null) ops = app.ops = new Map();
-        const cur = ops.get(obs.fn);
+        let cur = ops.get(fn);
         if (cur) cur.n++;
-        else ops.set(obs.fn, { op: obs.op, n: 1 });
+        else {
+          cur = { op: obs.op, n: 1 };
+          ops.set(fn, cur);
+        }
+        app.lastFn = fn;
+        app.lastOps = cur;
         break;
       }
       case 'asset.identity': {
