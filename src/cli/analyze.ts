@@ -4,7 +4,8 @@ import { forwardNewAlerts, snapshotAlerts } from '../alerts/forward/forwarder.js
 import { NotACaptureError } from '../capture/types.js';
 import type { PolicyView } from '../detect/contract.js';
 import { createDetection, type DetectionRun, type DetectionSummary, formatDetectionSummary } from '../detect/run.js';
-import { type AnalysisOutcome, type AnalyzeOptions, analyzeCapture } from '../engine/analyze.js';
+import { type AnalysisOutcome, type AnalyzeOptions, analyzeCapture, usesWorker } from '../engine/analyze.js';
+import { prewarmFront } from '../engine/parallel.js';
 import { formatCheckSummary, runAndSaveChecks } from '../findings/run.js';
 import { classifyAssets } from '../inventory/classify.js';
 import { loadPolicy } from '../policy/policy.js';
@@ -48,6 +49,9 @@ export async function analyzeCommand(
   const t0 = process.hrtime.bigint();
   const phases = { openS: 0, analyzeS: 0, mergeS: 0, detectS: 0, classifyS: 0, checksS: 0 };
   const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+  // The first capture's reader thread loads while the store opens.
+  const first = paths[0];
+  if (first !== undefined && (await usesWorker(first, { threads: opts.threads ?? 'auto' }))) prewarmFront();
   const store = await openStore(opts.db);
   phases.openS = since(t0);
   let credentialKey: Uint8Array;

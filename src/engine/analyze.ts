@@ -35,7 +35,8 @@ export interface AnalyzeOptions {
 /** Below this size a second thread costs more to start than it saves. */
 const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
 
-async function useWorker(path: string, opts: AnalyzeOptions): Promise<boolean> {
+/** Whether `analyzeCapture(path, opts)` will read the capture in a second thread. */
+export async function usesWorker(path: string, opts: Pick<AnalyzeOptions, 'threads' | 'registry'>): Promise<boolean> {
   const threads = opts.threads ?? 'auto';
   if (threads === 1 || path === '-' || opts.registry !== undefined) return false;
   if (threads === 2) return true;
@@ -76,7 +77,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const onProgress = opts.onProgress;
   let capture: CaptureStats;
   let front: FrontSummary;
-  if (await useWorker(path, opts)) {
+  if (await usesWorker(path, opts)) {
     ({ capture, summary: front } = await runParallel(path, back, {
       ...(onProgress ? { onProgress } : {}),
       ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}),

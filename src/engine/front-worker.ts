@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readCapture } from '../capture/source.js';
 import { defaultRegistry } from '../dissectors/index.js';
@@ -7,12 +8,13 @@ import { RingWriter } from './ring.js';
 
 /**
  * Worker entry of the parallel pipeline (parallel.ts): reads the capture and runs the front
- * (decode, flow table) into the shared ring. Reports the end or a failure by message, after
- * everything it wrote has been published.
+ * (decode, flow table, TCP ordering) into the shared ring. Reports the end or a failure by
+ * message, after everything it wrote has been published. The job comes as workerData, or, for a
+ * thread started ahead of time (prewarmFront), as the first message.
  */
 const port = parentPort;
 if (port) {
-  const job = workerData as FrontWorkerData;
+  const job = ((workerData as FrontWorkerData | null) ?? (await once(port, 'message'))[0]) as FrontWorkerData;
   const ring = new RingWriter(job.data, new Int32Array(job.ctrl));
   const front = new PacketFront(defaultRegistry(), ring, job.idleTimeoutUs);
   let msg: FrontWorkerMessage;

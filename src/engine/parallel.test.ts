@@ -13,6 +13,7 @@ import { corpusPath, hasCorpus } from '../testing/corpus.js';
 import { TEST_CREDENTIAL_KEY } from '../testing/fake-context.js';
 import { arp, ethernet, ipv4, tcpConversation, udp } from '../testing/frames.js';
 import { type AnalysisOutcome, type AnalyzeOptions, analyzeCapture } from './analyze.js';
+import { prewarmFront } from './parallel.js';
 
 /**
  * The two-thread pipeline (front in a worker, back here, a shared ring between) must give what
@@ -164,6 +165,21 @@ test('parallel pipeline: the demo plant through a 64 KiB ring equals the one-thr
     const r = await assertSame(path, 64 * 1024);
     assert.ok(r.events.length > 20_000, `${r.events.length} events`);
     assert.ok(Object.keys(r.outcome.protocols).length >= 8);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parallel pipeline: a reader thread started ahead of time takes the next capture', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
+  try {
+    const path = join(dir, 'mixed.pcap');
+    writeFileSync(path, mixedCapture());
+    prewarmFront();
+    prewarmFront(); // a second call keeps the one waiting thread
+    await assertSame(path);
+    // Nothing is left waiting: the next two-thread run starts its own reader.
+    await assertSame(path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

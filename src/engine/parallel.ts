@@ -28,6 +28,27 @@ export type FrontWorkerMessage =
 /** Ring size: 16 MiB holds ~150k packets of the demo plant (the front may run that far ahead). */
 const RING_BYTES = 16 * 1024 * 1024;
 
+const WORKER_URL = new URL('./front-worker.js', import.meta.url);
+/** A reader thread started ahead of time, waiting for its job (see prewarmFront). */
+let warm: Worker | null = null;
+
+/**
+ * Start the reader thread now: it loads its code (tens of milliseconds) while the caller opens
+ * its store, and the next `runParallel` takes it. Does not keep the process alive while idle.
+ */
+export function prewarmFront(): void {
+  if (warm !== null) return;
+  const w = new Worker(WORKER_URL, { workerData: null });
+  w.unref();
+  // An idle reader that fails to start or stops is simply not used.
+  const drop = () => {
+    if (warm === w) warm = null;
+  };
+  w.on('error', drop);
+  w.on('exit', drop);
+  warm = w;
+}
+
 export async function runParallel(
   path: string,
   back: FlowBack,
@@ -37,7 +58,17 @@ export async function runParallel(
   const ctrlBuf = new SharedArrayBuffer(RING_CTRL_SLOTS * 4);
   const ctrl = new Int32Array(ctrlBuf);
   const job: FrontWorkerData = { path, data, ctrl: ctrlBuf, idleTimeoutUs: opts.idleTimeoutUs };
-  const worker = new Worker(new URL('./front-worker.js', import.meta.url), { workerData: job });
+  let worker: Worker;
+  if (warm !== null) {
+    worker = warm;
+    warm = null;
+    worker.removeAllListeners('error');
+    worker.removeAllListeners('exit');
+    worker.ref();
+    worker.postMessage(job);
+  } else {
+    worker = new Worker(WORKER_URL, { workerData: job });
+  }
   let result: { capture: CaptureStats; summary: FrontSummary } | null = null;
   let failure: Error | null = null;
   const wake = () => Atomics.notify(ctrl, RING_WRITE);
