@@ -345,7 +345,7 @@ export function hoursMask(firstUs: number, lastUs: number): number {
 }
 
 export interface BaselineLearner {
-  onObservation(obs: Observation, flow: FlowInfo): void;
+  onObservation(obs: Observation, flow: FlowInfo, repeat?: boolean): void;
   onFlowEnd(f: FlowEvent): void;
   /** End of the analysis: fold this capture's hourly volumes, save the statistics and the state. */
   finish(): Promise<void>;
@@ -366,6 +366,8 @@ export class Learner implements BaselineLearner {
   private readonly changed = new Set<string>();
   /** Functions already learned per flow in this analysis (the flow object is the key: dropped with it). */
   private readonly fnsByFlow = new WeakMap<FlowInfo, Set<string>>();
+  private lastFlow: FlowInfo | null = null;
+  private lastSeen: Set<string> | undefined = undefined;
   private lastDay = Number.NaN;
   private stateDirty = false;
   /** Packet time of the newest event seen. */
@@ -485,15 +487,20 @@ export class Learner implements BaselineLearner {
     }
   }
 
-  onObservation(obs: Observation, flow: FlowInfo): void {
-    if (obs.kind !== 'transaction') return;
+  onObservation(obs: Observation, flow: FlowInfo, repeat = false): void {
+    // A function already seen on this flow teaches nothing new.
+    if (repeat || obs.kind !== 'transaction') return;
     // Polling repeats the same few functions on a flow hundreds of thousands of times: learn each
     // (flow, function) once per analysis, not once per transaction.
-    let seen = this.fnsByFlow.get(flow);
+    // The same flow many times in a row: skip the WeakMap for it.
+    let seen = flow === this.lastFlow ? this.lastSeen : this.fnsByFlow.get(flow);
     if (seen === undefined) {
       seen = new Set();
       this.fnsByFlow.set(flow, seen);
-    } else if (seen.has(obs.fn)) return;
+    }
+    this.lastFlow = flow;
+    this.lastSeen = seen;
+    if (seen.has(obs.fn)) return;
     seen.add(obs.fn);
     if (!this.tick(obs.ts)) return;
     const c = endpoint(flow, 'client');

@@ -150,5 +150,9 @@ export interface Rule {
   readonly attack: readonly string[];
   /** Which events the rule wants (the engine only calls it for those). */
   readonly events: readonly RuleEvent['kind'][];
+  /**
+   * The event is valid during the call only (the engine reuses one object for observations):
+   * keep its values (`event.obs`, `event.flow`), not the event.
+   */
   evaluate(event: RuleEvent, ctx: RuleContext): Detection[] | null;
 }

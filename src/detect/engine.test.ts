@@ -90,6 +90,26 @@ test('dispatch: only the kinds a rule asked for, and reads skip op-filtered rule
   assert.equal(anomalies.calls, 1);
 });
 
+test('dispatch: a firstPerFunction rule sees only the first transaction of each function on a flow', () => {
+  const first = rule('first', ['observation'], () => null);
+  const every = rule('every', ['observation'], () => null);
+  const engine = new DetectionEngine({
+    rules: [first, every],
+    context: () => fakeContext(),
+    filters: { first: { kinds: ['transaction', 'anomaly'], firstPerFunction: true } },
+  });
+  engine.observe(tx('modbus', 'read', 'READ_COILS'), flow(), false);
+  for (let i = 0; i < 50; i++) engine.observe(tx('modbus', 'read', 'READ_COILS'), flow(), true);
+  engine.observe(tx('modbus', 'write', 'WRITE_SINGLE_REGISTER'), flow(), false);
+  engine.observe(tx('modbus', 'write', 'WRITE_SINGLE_REGISTER'), flow(), true);
+  engine.observe({ kind: 'anomaly', ts: 1, flowId: 1, protocol: 'modbus', code: 'x', detail: '' }, flow(), false);
+  assert.equal(first.calls, 3, 'two first transactions and the anomaly');
+  assert.equal(every.calls, 54, 'every transaction and the anomaly');
+  // Without the flag (handle(), tests, other callers) every transaction counts as a first one.
+  engine.handle(obsEvent(tx('modbus', 'read', 'READ_COILS')));
+  assert.equal(first.calls, 4);
+});
+
 test('a throwing rule is isolated, counted and reported; others keep running', () => {
   const bad = rule('bad', ['observation'], () => {
     throw new Error('boom\nstack');

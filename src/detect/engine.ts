@@ -11,10 +11,13 @@ import type { ArpEvent, Detection, FlowEvent, Rule, RuleContext, RuleEvent } fro
  * reads, and a rule about STOPs or downloads must not pay for them); `kinds` = only these
  * observation kinds. With both, a transaction must match `ops` and other kinds `kinds`.
  * A rule without a filter gets every observation.
+ * `firstPerFunction`: of the transactions, only the first of each function on each flow (a rule
+ * about functions never used before does not need the other million polling reads).
  */
 export interface ObservationFilter {
   ops?: readonly Op[];
   kinds?: readonly Observation['kind'][];
+  firstPerFunction?: boolean;
 }
 
 export interface DetectionEngineOptions {
@@ -82,6 +85,8 @@ export class DetectionEngine {
   private readonly byKind = new Map<RuleEvent['kind'], Bound[]>();
   /** Observation rules: per transaction op, per other observation kind. */
   private readonly byOp = new Map<string, Bound[]>();
+  /** The same without the firstPerFunction rules: for transactions that repeat a function. */
+  private readonly byOpRepeat = new Map<string, Bound[]>();
   private readonly byObsKind = new Map<string, Bound[]>();
   private readonly pending = new Map<string, Pending>();
   private readonly errs: RuleError[] = [];
@@ -90,6 +95,11 @@ export class DetectionEngine {
   private readonly suppressions: readonly Suppression[];
   private readonly now: string;
   private readonly obsRules: number;
+  private readonly obsEvent: { kind: 'observation'; obs: Observation; flow: FlowInfo } = {
+    kind: 'observation',
+    obs: null as unknown as Observation,
+    flow: null as unknown as FlowInfo,
+  };
 
   constructor(opts: DetectionEngineOptions) {
     this.maxAlerts = opts.maxAlerts ?? 100_000;
@@ -122,8 +132,12 @@ export class DetectionEngine {
           const f = filters.get(rule.id);
           const kinds = f?.kinds ?? (f?.ops ? ['transaction'] : allKinds);
           for (const k of kinds) {
-            if (k === 'transaction') for (const op of f?.ops ?? allOps) push(this.byOp, op, b);
-            else push(this.byObsKind, k, b);
+            if (k === 'transaction') {
+              for (const op of f?.ops ?? allOps) {
+                push(this.byOp, op, b);
+                if (f?.firstPerFunction !== true) push(this.byOpRepeat, op, b);
+              }
+            } else push(this.byObsKind, k, b);
           }
           continue;
         }
@@ -148,11 +162,18 @@ export class DetectionEngine {
     if (list !== undefined) this.run(list, event);
   }
 
-  /** Hot path for observations: no event object unless some rule wants this one. */
-  observe(obs: Observation, flow: FlowInfo): void {
-    const list = obs.kind === 'transaction' ? this.byOp.get(obs.op) : this.byObsKind.get(obs.kind);
+  /**
+   * Hot path for observations: one map lookup when no rule wants this one, and one event object
+   * for them all (rules read the event during `evaluate` and keep nothing of it but its values).
+   */
+  observe(obs: Observation, flow: FlowInfo, repeat = false): void {
+    const list =
+      obs.kind === 'transaction' ? (repeat ? this.byOpRepeat : this.byOp).get(obs.op) : this.byObsKind.get(obs.kind);
     if (list === undefined) return;
-    this.run(list, { kind: 'observation', obs, flow });
+    const ev = this.obsEvent;
+    ev.obs = obs;
+    ev.flow = flow;
+    this.run(list, ev);
   }
 
   flowEnded(flow: FlowEvent): void {

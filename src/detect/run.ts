@@ -15,7 +15,7 @@ import { ALL_RULES, RULE_FILTERS } from './rules/index.js';
 export interface BaselineHandle {
   view: BaselineView | null;
   learner: {
-    onObservation(obs: Observation, flow: FlowInfo): void;
+    onObservation(obs: Observation, flow: FlowInfo, repeat?: boolean): void;
     onFlowEnd(f: FlowEvent): void;
     finish(): Promise<void>;
   } | null;
@@ -53,7 +53,7 @@ export interface DetectionSummary {
 
 export interface DetectionRun {
   hooks: {
-    onObservation?: (obs: Observation, flow: FlowInfo) => void;
+    onObservation?: (obs: Observation, flow: FlowInfo, repeat?: boolean) => void;
     onFlowEnd?: (flow: FlowEvent) => void;
     onArp?: (arp: ArpEvent) => void;
   };
@@ -176,14 +176,14 @@ export async function createDetection(store: Store, opts: DetectionOptions = {})
   if (engine.wantsObservations || learner !== null) {
     hooks.onObservation =
       learner === null
-        ? (obs, flow) => {
+        ? (obs, flow, repeat) => {
             if (obs.ts > lastTs) lastTs = obs.ts;
-            engine.observe(obs, flow);
+            engine.observe(obs, flow, repeat);
           }
-        : (obs, flow) => {
+        : (obs, flow, repeat) => {
             if (obs.ts > lastTs) lastTs = obs.ts;
-            engine.observe(obs, flow);
-            learner.onObservation(obs, flow);
+            engine.observe(obs, flow, repeat);
+            learner.onObservation(obs, flow, repeat);
           };
   }
   hooks.onFlowEnd = (flow) => {

@@ -18,7 +18,7 @@ export interface AnalyzeOptions {
   registry?: DissectorRegistry;
   /** The inventory's key for credential fingerprints (see InventoryRepository.credentialKey). */
   credentialKey?: Uint8Array;
-  onObservation?: (obs: Observation, flow: FlowInfo) => void;
+  onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
   onFlowEnd?: (flow: FlowEvent) => void;
   onArp?: (arp: ArpEvent) => void;
   onProgress?: (p: { bytesRead: number; totalBytes: number | null; packets: number }) => void;

@@ -24,8 +24,11 @@ import { type BackSink, type FrontSummary, flowProtocol } from './front.js';
  */
 export interface BackOptions {
   registry: DissectorRegistry;
-  /** Every observation, in packet order (rules, goldens), with the flow it came from. */
-  onObservation?: (obs: Observation, flow: FlowInfo) => void;
+  /**
+   * Every observation, in packet order (rules, goldens), with the flow it came from; `repeat`
+   * is true for a transaction whose function this flow has already carried.
+   */
+  onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
   /** Every flow when it ends (idle, closed, or end of capture), for detection rules. */
   onFlowEnd?: (flow: FlowEvent) => void;
   /** Every ARP packet, for spoofing and duplicate-address rules. */
@@ -171,7 +174,7 @@ export class FlowBack implements BackSink {
   readonly protocols = new Map<string, ProtocolCount>();
   observations = 0;
   private readonly registry: DissectorRegistry;
-  private readonly onObservation: ((obs: Observation, flow: FlowInfo) => void) | undefined;
+  private readonly onObservation: ((obs: Observation, flow: FlowInfo, repeat: boolean) => void) | undefined;
   private readonly onFlowEnd: ((flow: FlowEvent) => void) | undefined;
   private readonly onArp: ((arp: ArpEvent) => void) | undefined;
   private readonly credentialKey: Uint8Array;
@@ -358,9 +361,11 @@ export class FlowBack implements BackSink {
   /** Observations from dissectors: into the inventory, the link's operation counts, and the observer. */
   observe(obs: Observation, app: FlowApp): void {
     this.observations++;
+    let repeat = false;
     switch (obs.kind) {
       case 'transaction': {
         const fn = obs.fn;
+        repeat = true;
         if (fn === app.lastFn && app.lastOps !== null) {
           app.lastOps.n++;
           break;
@@ -372,6 +377,7 @@ export class FlowBack implements BackSink {
         else {
           cur = { op: obs.op, n: 1 };
           ops.set(fn, cur);
+          repeat = false;
         }
         app.lastFn = fn;
         app.lastOps = cur;
@@ -409,7 +415,7 @@ export class FlowBack implements BackSink {
         break;
       }
     }
-    if (this.onObservation) this.onObservation(obs, app.flow);
+    if (this.onObservation) this.onObservation(obs, app.flow, repeat);
   }
 
   /** HMAC-SHA-256 of a secret under the inventory's key: 32 hex characters. */

@@ -21,7 +21,7 @@ import { prewarmFront } from './parallel.js';
  * and protocols. Small rings force the writer to wrap and to wait for the reader.
  */
 interface Run {
-  events: (['obs', Observation, FlowInfo] | ['flow', FlowEvent] | ['arp', ArpEvent])[];
+  events: (['obs', Observation, FlowInfo, boolean] | ['flow', FlowEvent] | ['arp', ArpEvent])[];
   outcome: AnalysisOutcome;
   progress: number;
 }
@@ -32,7 +32,7 @@ async function run(path: string, opts: AnalyzeOptions): Promise<Run> {
   const outcome = await analyzeCapture(path, {
     ...opts,
     credentialKey: TEST_CREDENTIAL_KEY,
-    onObservation: (o, f) => events.push(['obs', o, f]),
+    onObservation: (o, f, repeat) => events.push(['obs', o, f, repeat]),
     onFlowEnd: (f) => events.push(['flow', f]),
     onArp: (a) => events.push(['arp', a]),
     onProgress: (p) => {

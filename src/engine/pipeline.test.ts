@@ -13,10 +13,17 @@ const T0 = 1_772_431_200_000_000; // 2026-03-02T06:00:00Z in µs
 
 function run(packets: { tsUs: number; data: Uint8Array }[]) {
   const observations: Observation[] = [];
-  const pipe = new Pipeline({ registry: defaultRegistry(), onObservation: (o) => observations.push(o) });
+  const repeats: boolean[] = [];
+  const pipe = new Pipeline({
+    registry: defaultRegistry(),
+    onObservation: (o, _f, repeat) => {
+      observations.push(o);
+      repeats.push(repeat);
+    },
+  });
   readCaptureBuffer(buildPcap({ linkType: LinkType.ETHERNET }, packets), pipe);
   pipe.finish();
-  return { pipe, observations, inv: pipe.inventory.finalize() };
+  return { pipe, observations, repeats, inv: pipe.inventory.finalize() };
 }
 
 // Modbus/TCP 43/14 Read Device Identification, basic objects.
@@ -81,9 +88,14 @@ test('a Modbus session yields a controller with its identity, a client, a link w
     startUs: T0,
     vlan: 20,
   });
-  const { inv, observations, pipe } = run(packets);
+  const { inv, observations, repeats, pipe } = run(packets);
   const tx = observations.filter((o) => o.kind === 'transaction');
   assert.equal(tx.length, 3);
+  // The second read repeats a function the flow already carried; the first two are new.
+  assert.deepEqual(
+    observations.flatMap((o, i) => (o.kind === 'transaction' ? [repeats[i]] : [])),
+    [false, false, true],
+  );
   assert.equal(pipe.counts.packets, packets.length);
   const plc = inv.assets.find((a) => a.key === `mac:${PLC_MAC}`);
   assert.ok(plc, 'the PLC is keyed by its MAC');

@@ -20,8 +20,11 @@ export type { ProtocolCount } from './back.js';
  */
 export interface PipelineOptions {
   registry: DissectorRegistry;
-  /** Every observation, in packet order (rules, goldens), with the flow it came from. */
-  onObservation?: (obs: Observation, flow: FlowInfo) => void;
+  /**
+   * Every observation, in packet order (rules, goldens), with the flow it came from; `repeat`
+   * is true for a transaction whose function this flow has already carried.
+   */
+  onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
   /** Every flow when it ends (idle, closed, or end of capture), for detection rules. */
   onFlowEnd?: (flow: FlowEvent) => void;
   /** Every ARP packet, for spoofing and duplicate-address rules. */

@@ -465,7 +465,7 @@ export const unusualHourRule: Rule = {
 
 /** Engine-side observation filters (src/detect/engine.ts): the function rule wants transactions only. */
 export const BASELINE_FILTERS: Readonly<Record<string, ObservationFilter>> = {
-  [newFunctionRule.id]: { kinds: ['transaction'] },
+  [newFunctionRule.id]: { kinds: ['transaction'], firstPerFunction: true },
 };
 
 /** The baseline's deviation rules, in the order they are listed. */
