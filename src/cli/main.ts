@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('--zones <file>', 'zone file (YAML): zones, conduits and engineering stations for the detection rules')
       .option('--no-detect', 'do not run the detection rules (no alerts, nothing learned)')
       .addOption(
-        new Option('--threads <n>', 'read and decode in a second thread (auto: files of 8 MiB or more)')
+        new Option('--threads <n>', 'read and decode in a second thread (auto: files of 64 MiB or more)')
           .choices(['1', '2', 'auto'])
           .default('auto'),
       )
