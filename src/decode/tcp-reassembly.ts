@@ -52,15 +52,12 @@ interface Held {
 /** ACKs further ahead than this are treated as bogus rather than as a gap. */
 const MAX_ACK_JUMP = 1 << 30;
 
+export function newStreamCounters(): TcpStreamCounters {
+  return { retransmissions: 0, overlapConflicts: 0, gaps: 0, gapBytes: 0, bufferOverflows: 0, outOfOrderOverflows: 0 };
+}
+
 export class TcpStream {
-  readonly anomalies: TcpStreamCounters = {
-    retransmissions: 0,
-    overlapConflicts: 0,
-    gaps: 0,
-    gapBytes: 0,
-    bufferOverflows: 0,
-    outOfOrderOverflows: 0,
-  };
+  readonly anomalies: TcpStreamCounters = newStreamCounters();
   /** Next expected sequence number (valid once `started`). */
   nextSeq = 0;
   started = false;

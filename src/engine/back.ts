@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Flow, TcpState } from '../decode/flow-table.js';
 import { IpProto } from '../decode/packet-info.js';
-import { StreamTail, type TcpStreamCounters } from '../decode/tcp-reassembly.js';
+import { newStreamCounters, StreamTail } from '../decode/tcp-reassembly.js';
 import type { ArpEvent, FlowEvent } from '../detect/contract.js';
 import type { DissectContext, Dissector, FlowInfo } from '../dissectors/contract.js';
 import type { DissectorRegistry } from '../dissectors/registry.js';
@@ -147,14 +147,7 @@ class FlowApp implements DissectContext {
 }
 
 /** The tails' overflow counters: overflows also reach the dissector as gaps, which is what counts. */
-const TAIL_COUNTERS: TcpStreamCounters = {
-  retransmissions: 0,
-  overlapConflicts: 0,
-  gaps: 0,
-  gapBytes: 0,
-  bufferOverflows: 0,
-  outOfOrderOverflows: 0,
-};
+const TAIL_COUNTERS = newStreamCounters();
 
 class StreamFeed {
   constructor(

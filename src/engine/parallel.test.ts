@@ -61,6 +61,16 @@ async function assertSame(path: string, ringBytes?: number): Promise<Run> {
   return two;
 }
 
+/** Runs `fn` with a fresh temp folder, removed afterwards. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const T0 = 1_772_431_200_000_000;
 const readRequest = [0x00, 0x08, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x00, 0x00, 0x02];
 const readResponse = [0x00, 0x08, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x00, 0x2a, 0x00, 0x2b];
@@ -140,9 +150,8 @@ function mixedCapture(): Uint8Array {
   return buildPcap({ linkType: LinkType.ETHERNET }, packets);
 }
 
-test('parallel pipeline: every kind of event crosses the ring as it happened', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
-  try {
+test('parallel pipeline: every kind of event crosses the ring as it happened', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'mixed.pcap');
     writeFileSync(path, mixedCapture());
     const r = await assertSame(path, 4096);
@@ -152,27 +161,19 @@ test('parallel pipeline: every kind of event crosses the ring as it happened', a
     assert.equal(r.outcome.protocols.modbus?.flows, 2, 'the flow on port 5020 was probed as Modbus');
     assert.ok(r.events.some((e) => e[0] === 'arp'));
     assert.ok(r.outcome.counts.arp === 2 && r.outcome.counts.otherL2 === 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('parallel pipeline: the demo plant through a 64 KiB ring equals the one-thread run', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
-  try {
+test('parallel pipeline: the demo plant through a 64 KiB ring equals the one-thread run', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'plant.pcap');
     await writePlantCapture(path, { packets: 60_000 });
     const r = await assertSame(path, 64 * 1024);
     assert.ok(r.events.length > 20_000, `${r.events.length} events`);
     assert.ok(Object.keys(r.outcome.protocols).length >= 8);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('parallel pipeline: a reader thread started ahead of time takes the next capture', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
-  try {
+test('parallel pipeline: a reader thread started ahead of time takes the next capture', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'mixed.pcap');
     writeFileSync(path, mixedCapture());
     prewarmFront();
@@ -180,14 +181,10 @@ test('parallel pipeline: a reader thread started ahead of time takes the next ca
     await assertSame(path);
     // Nothing is left waiting: the next two-thread run starts its own reader.
     await assertSame(path);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('parallel pipeline: unreadable input fails as in one thread, with the same message', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-par-'));
-  try {
+test('parallel pipeline: unreadable input fails as in one thread, with the same message', () =>
+  inTempDir(async (dir) => {
     const junk = join(dir, 'junk.pcap');
     writeFileSync(junk, Buffer.from('this is not a capture file at all, just text\n'.repeat(20)));
     const missing = join(dir, 'missing.pcap');
@@ -210,10 +207,7 @@ test('parallel pipeline: unreadable input fails as in one thread, with the same 
     writeFileSync(cut, whole.subarray(0, whole.length - 7));
     const r = await assertSame(cut);
     assert.ok(r.outcome.capture.stop !== null);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('parallel pipeline: corpus captures give the same results on one and two threads', {
   timeout: 300_000,

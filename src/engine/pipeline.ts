@@ -1,9 +1,5 @@
 import type { PacketSink } from '../capture/types.js';
-import type { ArpEvent, FlowEvent } from '../detect/contract.js';
-import type { FlowInfo } from '../dissectors/contract.js';
-import type { DissectorRegistry } from '../dissectors/registry.js';
-import type { Observation } from '../observations/observation.js';
-import { FlowBack } from './back.js';
+import { type BackOptions, FlowBack } from './back.js';
 import { PacketFront } from './front.js';
 
 export type { ProtocolCount } from './back.js';
@@ -18,24 +14,9 @@ export type { ProtocolCount } from './back.js';
  * `analyzeCapture` may instead run the front in a worker thread with a shared-memory ring in
  * between (parallel.ts); the events, their order and so the results are the same.
  */
-export interface PipelineOptions {
-  registry: DissectorRegistry;
-  /**
-   * Every observation, in packet order (rules, goldens), with the flow it came from; `repeat`
-   * is true for a transaction whose function this flow has already carried.
-   */
-  onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
-  /** Every flow when it ends (idle, closed, or end of capture), for detection rules. */
-  onFlowEnd?: (flow: FlowEvent) => void;
-  /** Every ARP packet, for spoofing and duplicate-address rules. */
-  onArp?: (arp: ArpEvent) => void;
+export interface PipelineOptions extends BackOptions {
   /** Flow idle timeout in µs of packet time (default 120 s). */
   idleTimeoutUs?: number;
-  /**
-   * Key for credential fingerprints (the inventory's, from `InventoryRepository.credentialKey`).
-   * Without one a random key is used: fingerprints are then comparable within this run only.
-   */
-  credentialKey?: Uint8Array;
 }
 
 export class Pipeline implements PacketSink {

@@ -410,29 +410,20 @@ export async function readRing(
       const i = pos >> 2;
       const j = pos >> 3;
       const size = u32[i] as number;
-      switch (u8[pos + 4]) {
+      const type = u8[pos + 4];
+      switch (type) {
         case DATA:
-          back.streamData(
-            u32[i + 2] as number,
-            u8[pos + 5] as Direction,
-            f64[j + 3] as number,
-            u8,
-            pos + SEG_HDR,
-            u32[i + 5] as number,
-          );
+        case UDP: {
+          const slot = u32[i + 2] as number;
+          const dir = u8[pos + 5] as Direction;
+          const ts = f64[j + 3] as number;
+          const len = u32[i + 5] as number;
+          if (type === DATA) back.streamData(slot, dir, ts, u8, pos + SEG_HDR, len);
+          else back.udp(slot, dir, ts, u8, pos + SEG_HDR, len);
           break;
+        }
         case GAP:
           back.streamGap(u32[i + 2] as number, u8[pos + 5] as Direction, f64[j + 2] as number, f64[j + 3] as number);
-          break;
-        case UDP:
-          back.udp(
-            u32[i + 2] as number,
-            u8[pos + 5] as Direction,
-            f64[j + 3] as number,
-            u8,
-            pos + SEG_HDR,
-            u32[i + 5] as number,
-          );
           break;
         case NEW_FLOW:
           back.newFlow(u32[i + 2] as number, readFlow(u8, u32, f64, pos), (u32[i + 3] as number) - 1);
@@ -498,7 +489,7 @@ export async function readRing(
         case PAD:
           break;
         default:
-          throw new Error(`ring: unknown record type ${u8[pos + 4]} at ${pos}`);
+          throw new Error(`ring: unknown record type ${type} at ${pos}`);
       }
       r = (r + size) | 0;
       released += size;
