@@ -6,8 +6,8 @@ import { RING_CTRL_SLOTS, RING_WRITE, type RingProgress, readRing } from './ring
 
 /**
  * The pipeline over two threads: a worker reads the capture and runs the front (decode, flow
- * table: front.ts) while this thread runs the back (reassembly, dissectors, inventory and the
- * caller's hooks: back.ts). The front's events cross in a shared-memory ring (ring.ts) in the
+ * table, TCP ordering: front.ts) while this thread runs the back (stream tails, dissectors,
+ * inventory and the caller's hooks: back.ts). The front's events cross in a shared-memory ring (ring.ts) in the
  * order they happened, so results equal the one-thread `Pipeline`'s, observation for observation.
  *
  * The worker uses the default dissector registry: callers with their own registry stay on one
