@@ -9,7 +9,7 @@ import { fingerprintWith } from '../findings/fingerprint.js';
 import { InventoryBuilder, Precedence } from '../inventory/builder.js';
 import type { Direction, Observation } from '../observations/observation.js';
 import { ip4ToString } from '../util/net.js';
-import { type BackSink, type FrontSummary, flowProtocol } from './front.js';
+import { type BackSink, type FrontSummary, flowDissector } from './front.js';
 
 /**
  * The flow half of the pipeline: what happens to a flow's bytes once the front (front.ts) has
@@ -197,7 +197,7 @@ export class FlowBack implements BackSink {
       serverMac: flow.serverMac,
       vlan: flow.vlan,
     };
-    const app = new FlowApp(this, info, flowProtocol(this.registry, flow.proto, flow.serverPort).protocol);
+    const app = new FlowApp(this, info, flowDissector(this.registry, flow.proto, flow.serverPort).protocol);
     if (d >= 0) app.attach(this.registry.all[d] as Dissector);
     this.apps[slot] = app;
   }

@@ -94,10 +94,10 @@ export interface FrontSummary {
 /** How many packets between idle-flow sweeps. */
 const EXPIRE_EVERY = 1 << 16;
 /** Payload-carrying packets a flow on an unknown port gets probed with, per direction. */
-export const PROBE_PACKETS = 2;
+const PROBE_PACKETS = 2;
 
 /** The dissector and protocol name of a new flow, by its server port. */
-export function flowProtocol(
+export function flowDissector(
   registry: DissectorRegistry,
   proto: number,
   serverPort: number,
@@ -263,7 +263,7 @@ export class PacketFront implements PacketSink {
 
   private newFlow(flow: Flow): FrontFlow {
     this.counts.flows++;
-    const { d, probe } = flowProtocol(this.registry, flow.proto, flow.serverPort);
+    const { d, probe } = flowDissector(this.registry, flow.proto, flow.serverPort);
     const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.nextSlot++;
     const ff = new FrontFlow(slot, d !== undefined, probe ? PROBE_PACKETS * 2 : 0);
     flow.app = ff;

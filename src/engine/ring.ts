@@ -20,7 +20,7 @@ import type { BackSink } from './front.js';
  * and handed to the back as views into the ring, valid only during the call as the contract says.
  */
 export const RING_WRITE = 0;
-export const RING_READ = 1;
+const RING_READ = 1;
 /** Set while the reader waits for data / the writer for room: the other side notifies only then. */
 const READER_WAITING = 2;
 const WRITER_WAITING = 3;
