@@ -163,7 +163,7 @@ async function analyzeOne(
   path: string,
   opts: AnalyzeCommandOptions,
   credentialKey: Uint8Array,
-  hooks: Pick<AnalyzeOptions, 'onObservation' | 'onFlowEnd' | 'onArp'>,
+  hooks: Pick<AnalyzeOptions, 'onObservation' | 'repeatOps' | 'onFlowEnd' | 'onArp'>,
 ): Promise<AnalysisOutcome | string> {
   const showBar = opts.progress !== false && !opts.quiet && process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;

@@ -105,6 +105,13 @@ test('dispatch: a firstPerFunction rule sees only the first transaction of each 
   engine.observe({ kind: 'anomaly', ts: 1, flowId: 1, protocol: 'modbus', code: 'x', detail: '' }, flow(), false);
   assert.equal(first.calls, 3, 'two first transactions and the anomaly');
   assert.equal(every.calls, 54, 'every transaction and the anomaly');
+  assert.equal(engine.repeatOps.size, 9, "the unfiltered rule wants every op's repeats");
+  const narrow = new DetectionEngine({
+    rules: [first, rule('stops', ['observation'], () => null)],
+    context: () => fakeContext(),
+    filters: { first: { kinds: ['transaction'], firstPerFunction: true }, stops: { ops: ['control'] } },
+  });
+  assert.deepEqual([...narrow.repeatOps], ['control'], 'only what some rule wants every time');
   // Without the flag (handle(), tests, other callers) every transaction counts as a first one.
   engine.handle(obsEvent(tx('modbus', 'read', 'READ_COILS')));
   assert.equal(first.calls, 4);

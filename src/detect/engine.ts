@@ -147,6 +147,11 @@ export class DetectionEngine {
     this.obsRules = obsRules;
   }
 
+  /** The op classes some rule wants every transaction of (repeats included); the others only first uses. */
+  get repeatOps(): ReadonlySet<string> {
+    return new Set(this.byOpRepeat.keys());
+  }
+
   /** True when some rule wants observations at all (callers may skip the hook otherwise). */
   get wantsObservations(): boolean {
     return this.obsRules > 0;

@@ -54,6 +54,8 @@ export interface DetectionSummary {
 export interface DetectionRun {
   hooks: {
     onObservation?: (obs: Observation, flow: FlowInfo, repeat?: boolean) => void;
+    /** Op classes whose repeated transactions the rules need (the learner needs none). */
+    repeatOps?: ReadonlySet<string>;
     onFlowEnd?: (flow: FlowEvent) => void;
     onArp?: (arp: ArpEvent) => void;
   };
@@ -174,6 +176,7 @@ export async function createDetection(store: Store, opts: DetectionOptions = {})
   const learner = baseline.learner;
   const hooks: DetectionRun['hooks'] = {};
   if (engine.wantsObservations || learner !== null) {
+    hooks.repeatOps = engine.repeatOps;
     hooks.onObservation =
       learner === null
         ? (obs, flow, repeat) => {

@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
   /** The inventory's key for credential fingerprints (see InventoryRepository.credentialKey). */
   credentialKey?: Uint8Array;
   onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
+  /** See BackOptions.repeatOps: the op classes whose repeated transactions onObservation wants. */
+  repeatOps?: ReadonlySet<string>;
   onFlowEnd?: (flow: FlowEvent) => void;
   onArp?: (arp: ArpEvent) => void;
   onProgress?: (p: { bytesRead: number; totalBytes: number | null; packets: number }) => void;
@@ -74,6 +76,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const back = new FlowBack({
     registry,
     ...(opts.onObservation ? { onObservation: opts.onObservation } : {}),
+    ...(opts.repeatOps ? { repeatOps: opts.repeatOps } : {}),
     ...(opts.onFlowEnd ? { onFlowEnd: opts.onFlowEnd } : {}),
     ...(opts.onArp ? { onArp: opts.onArp } : {}),
     ...(opts.credentialKey ? { credentialKey: opts.credentialKey } : {}),

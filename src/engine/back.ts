@@ -29,6 +29,12 @@ export interface BackOptions {
    * is true for a transaction whose function this flow has already carried.
    */
   onObservation?: (obs: Observation, flow: FlowInfo, repeat: boolean) => void;
+  /**
+   * The op classes whose repeated transactions `onObservation` wants. A transaction of another op
+   * class reaches it only the first time its function appears on the flow (polling: millions of
+   * reads that no rule needs twice). Default: every observation.
+   */
+  repeatOps?: ReadonlySet<string>;
   /** Every flow when it ends (idle, closed, or end of capture), for detection rules. */
   onFlowEnd?: (flow: FlowEvent) => void;
   /** Every ARP packet, for spoofing and duplicate-address rules. */
@@ -64,9 +70,11 @@ class FlowApp implements DissectContext {
   tails: [StreamTail | null, StreamTail | null] = [null, null];
   /** Transactions on this flow: function name -> op class and count. */
   ops: Map<string, { op: string; n: number }> | null = null;
-  /** The entry of the last transaction's function (polling repeats one or two functions). */
+  /** The last transaction's function and op, its entry, and whether its repeats go to the observer. */
   lastFn = '';
+  lastOp = '';
   lastOps: { op: string; n: number } | null = null;
+  lastWanted = true;
   dead = false;
 
   constructor(
@@ -171,6 +179,7 @@ export class FlowBack implements BackSink {
   private readonly onFlowEnd: ((flow: FlowEvent) => void) | undefined;
   private readonly onArp: ((arp: ArpEvent) => void) | undefined;
   private readonly credentialKey: Uint8Array;
+  private readonly repeatOps: ReadonlySet<string> | null;
   /** Live flows by slot (see BackSink). */
   private readonly apps: (FlowApp | undefined)[] = [];
   /** L2 dissector contexts: dissector -> sending MAC -> context. */
@@ -182,6 +191,7 @@ export class FlowBack implements BackSink {
     this.onFlowEnd = opts.onFlowEnd;
     this.onArp = opts.onArp;
     this.credentialKey = opts.credentialKey ?? randomBytes(32);
+    this.repeatOps = opts.repeatOps ?? null;
   }
 
   newFlow(slot: number, flow: Flow, d: number): void {
@@ -359,8 +369,9 @@ export class FlowBack implements BackSink {
       case 'transaction': {
         const fn = obs.fn;
         repeat = true;
-        if (fn === app.lastFn && app.lastOps !== null) {
+        if (fn === app.lastFn && obs.op === app.lastOp && app.lastOps !== null) {
           app.lastOps.n++;
+          if (!app.lastWanted) return;
           break;
         }
         let ops = app.ops;
@@ -373,7 +384,10 @@ export class FlowBack implements BackSink {
           repeat = false;
         }
         app.lastFn = fn;
+        app.lastOp = obs.op;
         app.lastOps = cur;
+        app.lastWanted = this.repeatOps === null || this.repeatOps.has(obs.op);
+        if (repeat && !app.lastWanted) return;
         break;
       }
       case 'asset.identity': {

@@ -49,9 +49,9 @@ function stable(o: AnalysisOutcome): unknown {
   return { ...o, seconds: 0, snapshot: { ...o.snapshot, analysis } };
 }
 
-async function assertSame(path: string, ringBytes?: number): Promise<Run> {
-  const one = await run(path, { threads: 1 });
-  const two = await run(path, { threads: 2, ...(ringBytes ? { ringBytes } : {}) });
+async function assertSame(path: string, ringBytes?: number, extra: AnalyzeOptions = {}): Promise<Run> {
+  const one = await run(path, { ...extra, threads: 1 });
+  const two = await run(path, { ...extra, threads: 2, ...(ringBytes ? { ringBytes } : {}) });
   assert.equal(two.events.length, one.events.length, `${path}: number of hook events`);
   for (let i = 0; i < one.events.length; i++) {
     assert.deepStrictEqual(two.events[i], one.events[i], `${path}: hook event ${i}`);
@@ -170,6 +170,10 @@ test('parallel pipeline: the demo plant through a 64 KiB ring equals the one-thr
     const r = await assertSame(path, 64 * 1024);
     assert.ok(r.events.length > 20_000, `${r.events.length} events`);
     assert.ok(Object.keys(r.outcome.protocols).length >= 8);
+    // With the rules' repeat filter (src/detect/run.ts), fewer events, still the same on both.
+    const filtered = await assertSame(path, 64 * 1024, { repeatOps: new Set(['write', 'control']) });
+    assert.ok(filtered.events.length < r.events.length / 2, `${filtered.events.length} of ${r.events.length}`);
+    assert.deepStrictEqual(filtered.outcome.snapshot.links, r.outcome.snapshot.links, 'links count every transaction');
   }));
 
 test('parallel pipeline: a reader thread started ahead of time takes the next capture', () =>

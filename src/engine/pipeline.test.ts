@@ -11,11 +11,12 @@ import { Pipeline } from './pipeline.js';
 
 const T0 = 1_772_431_200_000_000; // 2026-03-02T06:00:00Z in µs
 
-function run(packets: { tsUs: number; data: Uint8Array }[]) {
+function run(packets: { tsUs: number; data: Uint8Array }[], repeatOps?: ReadonlySet<string>) {
   const observations: Observation[] = [];
   const repeats: boolean[] = [];
   const pipe = new Pipeline({
     registry: defaultRegistry(),
+    ...(repeatOps ? { repeatOps } : {}),
     onObservation: (o, _f, repeat) => {
       observations.push(o);
       repeats.push(repeat);
@@ -122,6 +123,36 @@ test('a Modbus session yields a controller with its identity, a client, a link w
   // Packets and bytes are accounted to both ends.
   assert.equal(plc.packetsSent + hmi!.packetsSent, packets.length);
   assert.equal(inv.anomalies.length, 0, JSON.stringify(inv.anomalies));
+});
+
+test('repeatOps: repeated transactions of other op classes skip the observer, and still count on the link', () => {
+  const packets = tcpConversation({
+    clientMac: HMI_MAC,
+    serverMac: PLC_MAC,
+    clientIp: '10.10.1.20',
+    serverIp: '10.10.1.10',
+    clientPort: 49152,
+    serverPort: 502,
+    exchanges: [
+      { request: readRequest, response: readResponse },
+      { request: readRequest, response: readResponse },
+      { request: readRequest, response: readResponse },
+    ],
+    startUs: T0,
+  });
+  const all = run(packets);
+  assert.equal(all.observations.filter((o) => o.kind === 'transaction').length, 3);
+  const writesOnly = run(packets, new Set(['write']));
+  assert.deepEqual(
+    writesOnly.observations.map((o) => (o.kind === 'transaction' ? o.fn : o.kind)),
+    ['READ_HOLDING_REGISTERS'],
+    'the first read only',
+  );
+  assert.deepEqual(writesOnly.repeats, [false]);
+  assert.equal(writesOnly.pipe.counts.observations, 3, 'every transaction is still counted');
+  assert.equal(writesOnly.inv.links[0]?.ops['read:READ_HOLDING_REGISTERS'], 3);
+  const readsToo = run(packets, new Set(['read']));
+  assert.deepEqual(readsToo.repeats, [false, true, true]);
 });
 
 test('a MAC that carries many IPs is a router; the IPs behind it become assets of their own', () => {
