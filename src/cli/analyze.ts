@@ -62,6 +62,7 @@ export async function analyzeCommand(
     throw err;
   }
   let readable = 0;
+  let threads = 1;
   let totalPackets = 0;
   let totalBytes = 0;
   let alerts: DetectionSummary | null = null;
@@ -90,6 +91,7 @@ export async function analyzeCommand(
         continue;
       }
       totalPackets += outcome.capture.packets;
+      threads = Math.max(threads, outcome.threads);
       totalBytes += outcome.capture.bytes;
       if (outcome.capture.packets > 0 || !outcome.capture.stop) readable++;
       const tm = process.hrtime.bigint();
@@ -135,6 +137,7 @@ export async function analyzeCommand(
         packets: totalPackets,
         bytes: totalBytes,
         seconds,
+        threads,
         ...phases,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       }),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { corpusPath, hasCorpus } from '../testing/corpus.js';
+import { corpusPath, hasCorpus, repoRoot } from '../testing/corpus.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-cli-'));
@@ -94,6 +94,32 @@ test('a truncated capture is analysed up to where it breaks, with the byte offse
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /stopped early at byte [\d,]+: /);
   assert.match(r.out, /Inventory in .*: [1-9]\d* assets/);
+});
+
+test('bin/plantwarden.js on a capture of 64 MiB: two threads, the same inventory as one', async () => {
+  const { writePlantCapture } = await import('../demo/plant.js');
+  const big = join(dir, 'big.pcap');
+  const gen = writePlantCapture(big, { packets: 640_000 });
+  assert.ok(gen.bytes >= 64 * 1024 * 1024, `${gen.bytes} bytes`);
+  const bin = join(repoRoot, 'bin', 'plantwarden.js');
+  const run = (...extra: string[]) => {
+    const db = join(dir, `big-${extra.join('')}.db`);
+    const r = spawnSync(process.execPath, [bin, 'analyze', big, '--db', db, '--stats-json', ...extra], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const stats = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { packets: number; threads: number };
+    const assets = spawnSync(process.execPath, [bin, 'assets', '--db', db, '--json'], { encoding: 'utf8' });
+    assert.equal(assets.status, 0, assets.stderr);
+    return { stats, assets: JSON.parse(assets.stdout) as unknown[] };
+  };
+  const two = run();
+  const one = run('--threads', '1');
+  assert.equal(two.stats.threads, 2);
+  assert.equal(one.stats.threads, 1);
+  assert.equal(two.stats.packets, gen.packets);
+  assert.equal(one.stats.packets, gen.packets);
+  assert.deepEqual(two.assets, one.assets);
 });
 
 test('standard input and --stats-json through the real binary entry', async (t) => {

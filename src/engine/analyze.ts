@@ -62,6 +62,8 @@ export interface AnalysisOutcome {
   /** Link types the decoder could not handle, by name, with packet counts. */
   skippedLinkTypes: Record<string, number>;
   seconds: number;
+  /** 2 when the capture was read and decoded in a second thread, else 1. */
+  threads: 1 | 2;
 }
 
 /**
@@ -84,7 +86,8 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   const onProgress = opts.onProgress;
   let capture: CaptureStats;
   let front: FrontSummary;
-  if (await usesWorker(path, opts)) {
+  const threads = (await usesWorker(path, opts)) ? 2 : 1;
+  if (threads === 2) {
     ({ capture, summary: front } = await runParallel(path, back, {
       ...(onProgress ? { onProgress } : {}),
       ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}),
@@ -152,5 +155,6 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
     flows: counts.flows,
     skippedLinkTypes,
     seconds,
+    threads,
   };
 }

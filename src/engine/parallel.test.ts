@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { buildPcap } from '../capture/pcap-builder.js';
 import { LinkType, NotACaptureError } from '../capture/types.js';
 import { writePlantCapture } from '../demo/plant.js';
@@ -46,7 +47,7 @@ async function run(path: string, opts: AnalyzeOptions): Promise<Run> {
 /** The outcome without what differs between two runs of the same capture (wall-clock times). */
 function stable(o: AnalysisOutcome): unknown {
   const { startedAt: _s, finishedAt: _f, ...analysis } = o.snapshot.analysis;
-  return { ...o, seconds: 0, snapshot: { ...o.snapshot, analysis } };
+  return { ...o, seconds: 0, threads: 0, snapshot: { ...o.snapshot, analysis } };
 }
 
 async function assertSame(path: string, ringBytes?: number, extra: AnalyzeOptions = {}): Promise<Run> {
@@ -58,6 +59,7 @@ async function assertSame(path: string, ringBytes?: number, extra: AnalyzeOption
   }
   assert.deepStrictEqual(stable(two.outcome), stable(one.outcome), `${path}: outcome`);
   assert.equal(two.progress, one.progress, 'the last progress report counts the same packets');
+  assert.deepEqual([one.outcome.threads, two.outcome.threads], [1, 2]);
   return two;
 }
 
@@ -185,6 +187,26 @@ test('parallel pipeline: a reader thread started ahead of time takes the next ca
     await assertSame(path);
     // Nothing is left waiting: the next two-thread run starts its own reader.
     await assertSame(path);
+  }));
+
+test('parallel pipeline: the reader thread bin/plantwarden.js starts is taken over once', () =>
+  inTempDir(async (dir) => {
+    const path = join(dir, 'mixed.pcap');
+    writeFileSync(path, mixedCapture());
+    // What bin/plantwarden.js leaves for a big `analyze`: the thread, usable until it fails or stops.
+    const key = Symbol.for('plantwarden.reader');
+    const g = globalThis as { [key]?: unknown };
+    const worker = new Worker(new URL('./front-worker.js', import.meta.url), { workerData: null });
+    worker.unref();
+    g[key] = { worker, usable: true };
+    await assertSame(path);
+    assert.equal(g[key], undefined, 'taken over');
+    // A thread that stopped is not taken: a new one is started.
+    const gone = new Worker(new URL('./front-worker.js', import.meta.url), { workerData: null });
+    await gone.terminate();
+    g[key] = { worker: gone, usable: false };
+    await assertSame(path);
+    assert.equal(g[key], undefined);
   }));
 
 test('parallel pipeline: unreadable input fails as in one thread, with the same message', () =>

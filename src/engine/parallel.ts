@@ -38,7 +38,7 @@ let warm: Worker | null = null;
  */
 export function prewarmFront(): void {
   if (warm !== null) return;
-  const w = new Worker(WORKER_URL, { workerData: null });
+  const w = adoptReader() ?? new Worker(WORKER_URL, { workerData: null });
   w.unref();
   // An idle reader that fails to start or stops is simply not used.
   const drop = () => {
@@ -47,6 +47,23 @@ export function prewarmFront(): void {
   w.on('error', drop);
   w.on('exit', drop);
   warm = w;
+}
+
+/**
+ * bin/plantwarden.js starts the reader thread of a big `analyze` before it loads the CLI, and
+ * leaves it here: `{ worker, usable }`, usable until the thread fails or stops.
+ */
+const READER_KEY = Symbol.for('plantwarden.reader');
+
+function adoptReader(): Worker | null {
+  const g = globalThis as { [READER_KEY]?: { worker: Worker; usable: boolean } };
+  const r = g[READER_KEY];
+  if (r === undefined) return null;
+  delete g[READER_KEY];
+  if (!r.usable) return null;
+  r.worker.removeAllListeners('error');
+  r.worker.removeAllListeners('exit');
+  return r.worker;
 }
 
 export async function runParallel(
@@ -58,10 +75,10 @@ export async function runParallel(
   const ctrlBuf = new SharedArrayBuffer(RING_CTRL_SLOTS * 4);
   const ctrl = new Int32Array(ctrlBuf);
   const job: FrontWorkerData = { path, data, ctrl: ctrlBuf, idleTimeoutUs: opts.idleTimeoutUs };
-  let worker: Worker;
-  if (warm !== null) {
-    worker = warm;
-    warm = null;
+  // A thread started ahead of time (prewarmFront, or bin/plantwarden.js) gets the job by message.
+  let worker = warm ?? adoptReader();
+  warm = null;
+  if (worker !== null) {
     worker.removeAllListeners('error');
     worker.removeAllListeners('exit');
     worker.ref();
