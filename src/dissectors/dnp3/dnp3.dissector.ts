@@ -5,6 +5,7 @@ import type {
   TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
   deviceAttributeField,
   deviceAttributeName,
@@ -59,18 +60,13 @@ interface Pending {
 }
 
 /** Per-flow state. */
-export interface Dnp3State {
+export interface Dnp3State extends FrameSync {
   readonly rx: [Reassembly, Reassembly];
   readonly pending: Pending[];
   /** A response split over several application fragments, waiting for its FIN fragment. */
   multi: { tx: TransactionObservation; dir: Direction; nextSeq: number } | null;
   /** The last response asked for a confirmation (CON): held until the CONFIRM or the next message. */
   awaitConfirm: { tx: TransactionObservation; dir: Direction; seq: number } | null;
-  frames: number;
-  badFrames: number;
-  skipped: number;
-  readonly resync: [boolean, boolean];
-  violated: boolean;
   /** `address|role` and `variation=value` keys already reported as identity. */
   seenFacts: Set<string> | null;
 }
@@ -115,15 +111,11 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
 
   newState(_flow: FlowInfo): Dnp3State {
     return {
+      ...newFrameSync(),
       rx: [newReassembly(), newReassembly()],
       pending: [],
       multi: null,
       awaitConfirm: null,
-      frames: 0,
-      badFrames: 0,
-      skipped: 0,
-      resync: [false, false],
-      violated: false,
       seenFacts: null,
     };
   },
@@ -133,32 +125,15 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
     const udp = ctx.flow.transport === 'udp';
     const dir = ctx.dir;
     const end = off + len;
-    let pos = off;
-    if (s.resync[dir]) {
-      const at = findFrame(buf, pos, end);
-      const skip = at < 0 ? Math.max(0, len - LINK_HEADER_LEN + 1) : at - pos;
-      if (tooManySkipped(s, skip, ctx)) return len;
-      if (at < 0) return udp ? len : skip;
-      s.resync[dir] = false;
-      pos = at;
-    }
+    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
+    if (s.violated) return len;
+    if (s.resync[dir]) return udp ? len : pos - off;
     while (end - pos >= LINK_HEADER_LEN) {
       const err = parseLinkHeader(buf, pos, end - pos, link);
       if (err !== null) {
-        if (s.frames === 0 || ++s.badFrames >= MAX_BAD_FRAMES) {
-          s.violated = true;
-          ctx.violation(`${err}: ${describeStart(buf, pos)}`);
-          return len;
-        }
-        ctx.anomaly(err, `${describeStart(buf, pos)}, dir ${dir}`);
-        const at = findFrame(buf, pos + 1, end);
-        const next = at < 0 ? Math.max(pos + 1, end - LINK_HEADER_LEN + 1) : at;
-        if (tooManySkipped(s, next - pos, ctx)) return len;
-        pos = next;
-        if (at < 0) {
-          s.resync[dir] = true;
-          break;
-        }
+        pos = badHeader(FRAMER, s, err, describeStart(buf, pos), buf, pos, end, dir, ctx);
+        if (s.violated) return len;
+        if (s.resync[dir]) break;
         continue;
       }
       if (!link.headerCrcOk) {
@@ -167,7 +142,7 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
         ctx.anomaly('dnp3-bad-crc', `link header, src ${link.source} dst ${link.destination}, dir ${dir}`);
         const after = pos + link.frameLen;
         if (after > end || (after < end && !(buf[after] === LINK_START_0 && buf[after + 1] === LINK_START_1))) {
-          const at = findFrame(buf, pos + 1, end);
+          const at = FRAMER.find(buf, pos + 1, end, dir);
           if (at < 0) {
             s.resync[dir] = true;
             pos = Math.max(pos + 1, end - LINK_HEADER_LEN + 1);
@@ -181,9 +156,7 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
         if (udp) ctx.anomaly('dnp3-frame-truncated', `frame of ${link.frameLen} bytes, ${end - pos} in datagram`);
         break;
       }
-      s.frames++;
-      s.badFrames = 0;
-      s.skipped = 0;
+      goodFrame(s);
       onFrame(s, buf, pos, ctx);
       pos += link.frameLen;
     }
@@ -220,21 +193,20 @@ function describeStart(buf: Uint8Array, pos: number): string {
   return `start ${b(0)}${b(1)}, length ${buf[pos + 2] ?? 0}`;
 }
 
-function tooManySkipped(s: Dnp3State, n: number, ctx: DissectContext): boolean {
-  s.skipped += n;
-  if (s.skipped <= MAX_RESYNC_BYTES) return false;
-  s.violated = true;
-  ctx.violation(`dnp3-resync-failed: no frame start in ${s.skipped} bytes`);
-  return true;
-}
-
-/** First offset in [from, end) where a link header with a valid CRC starts, or -1. */
-function findFrame(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + LINK_HEADER_LEN <= end; i++) {
-    if (buf[i] === LINK_START_0 && plausibleFrame(buf, i, end - i)) return i;
-  }
-  return -1;
-}
+/** Link frames; a start is plausible when a link header with a valid CRC starts there. */
+const FRAMER: Framer = {
+  protocol: 'dnp3',
+  start: 'frame start',
+  keep: LINK_HEADER_LEN - 1,
+  maxBad: MAX_BAD_FRAMES,
+  maxSkip: MAX_RESYNC_BYTES,
+  find(buf, from, end) {
+    for (let i = from; i + LINK_HEADER_LEN <= end; i++) {
+      if (buf[i] === LINK_START_0 && plausibleFrame(buf, i, end - i)) return i;
+    }
+    return -1;
+  },
+};
 
 /** One whole link frame at `off` (header in `link`): transport layer, then application. */
 function onFrame(s: Dnp3State, buf: Uint8Array, off: number, ctx: DissectContext): void {

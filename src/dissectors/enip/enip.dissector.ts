@@ -6,6 +6,7 @@ import type {
   TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
   Cls,
   Cmd,
@@ -98,7 +99,7 @@ interface Node {
 }
 
 /** Per-flow state. */
-export interface EnipState {
+export interface EnipState extends FrameSync {
   /** Requests waiting for their reply, oldest first (a flow rarely has more than one or two). */
   readonly pending: Node[];
   /** Session handle from RegisterSession (or the first one seen), -1 before. */
@@ -107,11 +108,6 @@ export interface EnipState {
   routedConns: Map<number, string> | null;
   /** Identities already emitted on this flow (bounded), to drop repeats of the same answer. */
   identities: Set<string> | null;
-  frames: number;
-  badHeaders: number;
-  skipped: number;
-  readonly resync: [boolean, boolean];
-  violated: boolean;
   /** Hex text of the last session handle seen: built once, not per message. */
   hexSession: number;
   hexSessionText: string;
@@ -183,15 +179,11 @@ export const enipDissector: Dissector<EnipState> = {
 
   newState(_flow: FlowInfo): EnipState {
     return {
+      ...newFrameSync(),
       pending: [],
       session: -1,
       routedConns: null,
       identities: null,
-      frames: 0,
-      badHeaders: 0,
-      skipped: 0,
-      resync: [false, false],
-      violated: false,
       hexSession: -1,
       hexSessionText: '',
       hexCtxTail: -1,
@@ -205,33 +197,17 @@ export const enipDissector: Dissector<EnipState> = {
     const udp = ctx.flow.transport === 'udp';
     const dir = ctx.dir;
     const end = off + len;
-    let pos = off;
-    if (s.resync[dir] && !udp) {
-      const at = findHeader(buf, pos, end);
-      const skip = at < 0 ? Math.max(0, len - ENCAP_HEADER_LEN) : at - pos;
-      if (tooManySkipped(s, skip, ctx)) return len;
-      if (at < 0) return skip;
-      s.resync[dir] = false;
-      pos = at;
-    }
+    // Datagrams never resync (no gaps: each one starts with a header).
+    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
+    if (s.violated) return len;
+    if (s.resync[dir]) return pos - off;
     while (end - pos >= ENCAP_HEADER_LEN) {
       const err = parseEncapHeader(buf, pos, end - pos, hdr);
       if (err !== null && err !== 'enip-bad-options') {
-        if (s.frames === 0 || ++s.badHeaders >= MAX_BAD_HEADERS) {
-          s.violated = true;
-          ctx.violation(`${err}: command ${hdr.command}, length ${hdr.length}`);
-          return len;
-        }
-        ctx.anomaly(err, `command ${hdr.command}, length ${hdr.length}, dir ${dir}`);
-        if (udp) return len;
-        const at = findHeader(buf, pos + 1, end);
-        const next = at < 0 ? Math.max(pos + 1, end - ENCAP_HEADER_LEN) : at;
-        if (tooManySkipped(s, next - pos, ctx)) return len;
-        pos = next;
-        if (at < 0) {
-          s.resync[dir] = true;
-          break;
-        }
+        const detail = `command ${hdr.command}, length ${hdr.length}`;
+        pos = badHeader(FRAMER, s, err, detail, buf, pos, end, dir, ctx, !udp);
+        if (s.violated || udp) return len;
+        if (s.resync[dir]) break;
         continue;
       }
       const frameLen = ENCAP_HEADER_LEN + hdr.length;
@@ -246,9 +222,7 @@ export const enipDissector: Dissector<EnipState> = {
         break;
       }
       if (err !== null) ctx.anomaly(err, `${commandName(hdr.command)}: options ${hexN(hdr.options, 8)}`);
-      s.frames++;
-      s.badHeaders = 0;
-      s.skipped = 0;
+      goodFrame(s);
       onMessage(s, buf, pos, ctx);
       pos += frameLen;
     }
@@ -272,18 +246,18 @@ export const enipDissector: Dissector<EnipState> = {
   },
 };
 
-function tooManySkipped(s: EnipState, n: number, ctx: DissectContext): boolean {
-  s.skipped += n;
-  if (s.skipped <= MAX_RESYNC_BYTES) return false;
-  s.violated = true;
-  ctx.violation(`enip-resync-failed: no encapsulation header in ${s.skipped} bytes`);
-  return true;
-}
-
-function findHeader(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + ENCAP_HEADER_LEN <= end; i++) if (plausibleHeader(buf, i, end - i)) return i;
-  return -1;
-}
+/** Encapsulation messages; a start is plausible when a 24-byte header makes sense there. */
+const FRAMER: Framer = {
+  protocol: 'enip',
+  start: 'encapsulation header',
+  keep: ENCAP_HEADER_LEN,
+  maxBad: MAX_BAD_HEADERS,
+  maxSkip: MAX_RESYNC_BYTES,
+  find(buf, from, end) {
+    for (let i = from; i + ENCAP_HEADER_LEN <= end; i++) if (plausibleHeader(buf, i, end - i)) return i;
+    return -1;
+  },
+};
 
 /** A transaction at request time; every optional field present so all share one shape. */
 function newTx(

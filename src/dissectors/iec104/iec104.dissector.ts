@@ -1,5 +1,6 @@
 import type { Direction, IdentityObservation, TransactionObservation } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
   APCI_LEN,
   Cot,
@@ -28,15 +29,10 @@ interface Pending {
   tx: TransactionObservation;
 }
 
-export interface Iec104State {
+export interface Iec104State extends FrameSync {
   readonly pending: Pending[];
   /** Next expected N(S) per direction, -1 before the first I frame (or after a gap). */
   readonly nextSend: [number, number];
-  frames: number;
-  badFrames: number;
-  skipped: number;
-  readonly resync: [boolean, boolean];
-  violated: boolean;
   /** Common addresses already reported per side (`side|ca`). */
   announced: Set<string> | null;
 }
@@ -83,55 +79,27 @@ export const iec104Dissector: Dissector<Iec104State> = {
   },
 
   newState(_flow: FlowInfo): Iec104State {
-    return {
-      pending: [],
-      nextSend: [-1, -1],
-      frames: 0,
-      badFrames: 0,
-      skipped: 0,
-      resync: [false, false],
-      violated: false,
-      announced: null,
-    };
+    return { ...newFrameSync(), pending: [], nextSend: [-1, -1], announced: null };
   },
 
   parse(s, buf, off, len, ctx) {
     if (s.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = off;
-    if (s.resync[dir]) {
-      const at = findApdu(buf, pos, end);
-      const skip = at < 0 ? Math.max(0, len - APCI_LEN + 1) : at - pos;
-      if (tooManySkipped(s, skip, ctx)) return len;
-      if (at < 0) return skip;
-      s.resync[dir] = false;
-      pos = at;
-    }
+    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
+    if (s.violated) return len;
+    if (s.resync[dir]) return pos - off;
     while (end - pos >= APCI_LEN) {
       const err = parseApci(buf, pos, end - pos, apci);
       if (err !== null) {
-        if (s.frames === 0 || ++s.badFrames >= MAX_BAD_FRAMES) {
-          s.violated = true;
-          ctx.violation(`${err}: start ${buf[pos]}, length ${buf[pos + 1]}`);
-          return len;
-        }
-        ctx.anomaly(err, `start ${buf[pos]}, length ${buf[pos + 1]}, dir ${dir}`);
-        const at = findApdu(buf, pos + 1, end);
-        const next = at < 0 ? Math.max(pos + 1, end - APCI_LEN + 1) : at;
-        if (tooManySkipped(s, next - pos, ctx)) return len;
-        pos = next;
-        if (at < 0) {
-          s.resync[dir] = true;
-          break;
-        }
+        pos = badHeader(FRAMER, s, err, `start ${buf[pos]}, length ${buf[pos + 1]}`, buf, pos, end, dir, ctx);
+        if (s.violated) return len;
+        if (s.resync[dir]) break;
         continue;
       }
       const frameLen = 2 + apci.length;
       if (end - pos < frameLen) break;
-      s.frames++;
-      s.badFrames = 0;
-      s.skipped = 0;
+      goodFrame(s);
       if (apci.format === 'I') onI(s, buf, pos + APCI_LEN, apci.length - 4, ctx);
       else if (apci.format === 'U') onU(s, ctx);
       pos += frameLen;
@@ -150,18 +118,18 @@ export const iec104Dissector: Dissector<Iec104State> = {
   },
 };
 
-function tooManySkipped(s: Iec104State, n: number, ctx: DissectContext): boolean {
-  s.skipped += n;
-  if (s.skipped <= MAX_RESYNC_BYTES) return false;
-  s.violated = true;
-  ctx.violation(`iec104-resync-failed: no APDU start in ${s.skipped} bytes`);
-  return true;
-}
-
-function findApdu(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + APCI_LEN <= end; i++) if (buf[i] === START && plausibleApdu(buf, i, end - i)) return i;
-  return -1;
-}
+/** APDUs; a start is plausible when a start byte begins an APCI that makes sense. */
+const FRAMER: Framer = {
+  protocol: 'iec104',
+  start: 'APDU start',
+  keep: APCI_LEN - 1,
+  maxBad: MAX_BAD_FRAMES,
+  maxSkip: MAX_RESYNC_BYTES,
+  find(buf, from, end) {
+    for (let i = from; i + APCI_LEN <= end; i++) if (buf[i] === START && plausibleApdu(buf, i, end - i)) return i;
+    return -1;
+  },
+};
 
 function newTx(
   ctx: DissectContext,

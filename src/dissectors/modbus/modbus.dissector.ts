@@ -7,6 +7,7 @@ import type {
   TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
   deviceIdObjectField,
   deviceIdObjectName,
@@ -52,19 +53,11 @@ interface DeviceIdAccumulator {
 }
 
 /** Per-flow state: requests waiting for their answer and framing health per direction. */
-export interface ModbusState {
+export interface ModbusState extends FrameSync {
   /** Pending requests by transaction id; the Map keeps insertion order, oldest first. */
   readonly pending: PendingRequests;
   /** Multi-part 43/14 answers being merged, by unit id. */
   devId: Map<number, DeviceIdAccumulator> | null;
-  /** Frames parsed with a valid header (either direction). */
-  frames: number;
-  /** Consecutive bad headers, and bytes skipped since the last good frame. */
-  badHeaders: number;
-  skipped: number;
-  /** Per direction: the next bytes may not start on a frame boundary (after a gap). */
-  readonly resync: [boolean, boolean];
-  violated: boolean;
 }
 
 /**
@@ -156,54 +149,28 @@ export const modbusDissector: Dissector<ModbusState> = {
   },
 
   newState(_flow: FlowInfo): ModbusState {
-    return {
-      pending: new PendingRequests(),
-      devId: null,
-      frames: 0,
-      badHeaders: 0,
-      skipped: 0,
-      resync: [false, false],
-      violated: false,
-    };
+    return { ...newFrameSync(), pending: new PendingRequests(), devId: null };
   },
 
   parse(s, buf, off, len, ctx) {
     if (s.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = off;
-    if (s.resync[dir]) {
-      const at = findFrame(buf, pos, end, dir);
-      const skip = at < 0 ? Math.max(0, len - MBAP_HEADER_LEN) : at - pos;
-      if (tooManySkipped(s, skip, ctx)) return len;
-      if (at < 0) return skip;
-      s.resync[dir] = false;
-      pos = at;
-    }
+    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
+    if (s.violated) return len;
+    if (s.resync[dir]) return pos - off;
     while (end - pos >= MBAP_HEADER_LEN) {
       const err = parseMbap(buf, pos, end - pos, mbap);
       if (err !== null) {
-        if (s.frames === 0 || ++s.badHeaders >= MAX_BAD_HEADERS) {
-          s.violated = true;
-          ctx.violation(`${err}: protocol id ${mbap.protocolId}, length ${mbap.length}`);
-          return len;
-        }
-        ctx.anomaly(err, `protocol id ${mbap.protocolId}, length ${mbap.length}, dir ${dir}`);
-        const at = findFrame(buf, pos + 1, end, dir);
-        const next = at < 0 ? Math.max(pos + 1, end - MBAP_HEADER_LEN) : at;
-        if (tooManySkipped(s, next - pos, ctx)) return len;
-        pos = next;
-        if (at < 0) {
-          s.resync[dir] = true;
-          break;
-        }
+        const detail = `protocol id ${mbap.protocolId}, length ${mbap.length}`;
+        pos = badHeader(FRAMER, s, err, detail, buf, pos, end, dir, ctx);
+        if (s.violated) return len;
+        if (s.resync[dir]) break;
         continue;
       }
       const frameLen = 6 + mbap.length;
       if (end - pos < frameLen) break;
-      s.frames++;
-      s.badHeaders = 0;
-      s.skipped = 0;
+      goodFrame(s);
       if (dir === 0) onRequest(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
       else onResponse(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
       pos += frameLen;
@@ -225,21 +192,20 @@ export const modbusDissector: Dissector<ModbusState> = {
   },
 };
 
-function tooManySkipped(s: ModbusState, n: number, ctx: DissectContext): boolean {
-  s.skipped += n;
-  if (s.skipped <= MAX_RESYNC_BYTES) return false;
-  s.violated = true;
-  ctx.violation(`modbus-resync-failed: no frame boundary in ${s.skipped} bytes`);
-  return true;
-}
-
-/** First offset in [from, end) where a plausible frame starts, or -1. */
-function findFrame(buf: Uint8Array, from: number, end: number, dir: Direction): number {
-  for (let i = from; i + MBAP_HEADER_LEN + 1 <= end; i++) {
-    if (plausibleFrame(buf, i, end - i, dir)) return i;
-  }
-  return -1;
-}
+/** MBAP frames; a start is plausible when its header and first PDU byte are (it needs 8 bytes). */
+const FRAMER: Framer = {
+  protocol: 'modbus',
+  start: 'frame boundary',
+  keep: MBAP_HEADER_LEN,
+  maxBad: MAX_BAD_HEADERS,
+  maxSkip: MAX_RESYNC_BYTES,
+  find(buf, from, end, dir) {
+    for (let i = from; i + MBAP_HEADER_LEN + 1 <= end; i++) {
+      if (plausibleFrame(buf, i, end - i, dir)) return i;
+    }
+    return -1;
+  },
+};
 
 function onRequest(s: ModbusState, buf: Uint8Array, off: number, len: number, ctx: DissectContext): void {
   const err = parseRequest(buf, off, len, pdu);

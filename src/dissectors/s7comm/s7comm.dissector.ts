@@ -8,6 +8,7 @@ import type {
   TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
+import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
   areaName,
   blockTypeName,
@@ -130,21 +131,16 @@ interface Reassembly {
 }
 
 /** Per-flow state. */
-export interface S7State {
+export interface S7State extends FrameSync {
   readonly pending: PendingList;
   readonly rx: [Reassembly, Reassembly];
   /** S7comm-plus: the next fragment in this direction continues a frame. */
   readonly plusCont: [boolean, boolean];
-  readonly resync: [boolean, boolean];
   szl: SzlAccumulator | null;
   /** COTP connection request waiting for the first data to know which protocol it carries. */
   conn: TransactionObservation | null;
   connFacts: IdentityFact[] | null;
   kind: Kind;
-  frames: number;
-  badFrames: number;
-  skipped: number;
-  violated: boolean;
   identityKeys: Set<string> | null;
 }
 
@@ -171,21 +167,17 @@ export const s7commDissector: Dissector<S7State> = {
 
   newState(_flow: FlowInfo): S7State {
     return {
+      ...newFrameSync(),
       pending: { keys: [], txs: [], extras: [] },
       rx: [
         { buf: null, len: 0, overflow: false },
         { buf: null, len: 0, overflow: false },
       ],
       plusCont: [false, false],
-      resync: [false, false],
       szl: null,
       conn: null,
       connFacts: null,
       kind: Kind.NONE,
-      frames: 0,
-      badFrames: 0,
-      skipped: 0,
-      violated: false,
       identityKeys: null,
     };
   },
@@ -194,41 +186,22 @@ export const s7commDissector: Dissector<S7State> = {
     if (s.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = off;
-    if (s.resync[dir]) {
-      const at = findTpkt(buf, pos, end);
-      const skip = at < 0 ? Math.max(0, len - 5) : at - pos;
-      if (tooManySkipped(s, skip, ctx)) return len;
-      if (at < 0) return skip;
-      s.resync[dir] = false;
-      pos = at;
-    }
+    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
+    if (s.violated) return len;
+    if (s.resync[dir]) return pos - off;
     while (end - pos >= 4) {
       const n = frameLength(buf, pos, end - pos);
       if (n < 0) {
         const tl = tpktLength(buf, pos, end - pos);
-        const what = `bytes ${buf[pos]?.toString(16)} ${buf[pos + 1]?.toString(16)}, length ${tl}, dir ${dir}`;
-        if (s.frames === 0 || ++s.badFrames >= MAX_BAD_FRAMES) {
-          s.violated = true;
-          ctx.violation(`s7comm-tpkt-bad-header: ${what}`);
-          return len;
-        }
-        ctx.anomaly('s7comm-tpkt-bad-header', what);
-        const at = findTpkt(buf, pos + 1, end);
-        const next = at < 0 ? Math.max(pos + 1, end - 5) : at;
-        if (tooManySkipped(s, next - pos, ctx)) return len;
-        pos = next;
-        if (at < 0) {
-          s.resync[dir] = true;
-          break;
-        }
+        const what = `bytes ${buf[pos]?.toString(16)} ${buf[pos + 1]?.toString(16)}, length ${tl}`;
+        pos = badHeader(FRAMER, s, 's7comm-tpkt-bad-header', what, buf, pos, end, dir, ctx);
+        if (s.violated) return len;
+        if (s.resync[dir]) break;
         continue;
       }
       if (end - pos < n) break;
       const err = parseCotp(buf, pos, n, cotp);
-      s.frames++;
-      s.badFrames = 0;
-      s.skipped = 0;
+      goodFrame(s);
       if (err !== null) ctx.anomaly(err, `TPKT length ${n}, COTP LI ${cotp.li}, dir ${dir}`);
       else onCotp(s, buf, ctx);
       if (s.violated) return len;
@@ -266,18 +239,18 @@ export const s7commDissector: Dissector<S7State> = {
   },
 };
 
-function tooManySkipped(s: S7State, n: number, ctx: DissectContext): boolean {
-  s.skipped += n;
-  if (s.skipped <= MAX_RESYNC_BYTES) return false;
-  s.violated = true;
-  ctx.violation(`s7comm-resync-failed: no TPKT boundary in ${s.skipped} bytes`);
-  return true;
-}
-
-function findTpkt(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + 6 <= end; i++) if (plausibleTpkt(buf, i, end - i)) return i;
-  return -1;
-}
+/** TPKT frames; a start is plausible when a TPKT header and a COTP PDU type make sense (6 bytes). */
+const FRAMER: Framer = {
+  protocol: 's7comm',
+  start: 'TPKT boundary',
+  keep: 5,
+  maxBad: MAX_BAD_FRAMES,
+  maxSkip: MAX_RESYNC_BYTES,
+  find(buf, from, end) {
+    for (let i = from; i + 6 <= end; i++) if (plausibleTpkt(buf, i, end - i)) return i;
+    return -1;
+  },
+};
 
 /** A transaction with every optional field present from the start (one hidden class). */
 function newTx(
