@@ -4,6 +4,7 @@
  * protocol names: which names exist and which transports and server ports each one uses.
  */
 import { DISSECTORS } from '../dissectors/index.js';
+import { ip4ToString, ip6ToString } from '../util/net.js';
 import {
   HISTORIAN_SERVICES,
   NETWORK_DEVICE_PROTOCOLS,
@@ -126,28 +127,12 @@ export function cidrToString(c: Cidr): string {
   return `${ipToString(c.v, c.net)}/${c.bits}`;
 }
 
+/** Text form (RFC 5952 for IPv6, as everywhere else: src/util/net.ts). */
 export function ipToString(v: IpVersion, n: bigint): string {
-  if (v === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
-  const words: number[] = [];
-  for (let i = 7; i >= 0; i--) words.push(Number((n >> BigInt(16 * i)) & 0xffffn));
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(words);
-  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+  if (v === 4) return ip4ToString(Number(n));
+  const b = new Uint8Array(16);
+  for (let i = 15; i >= 0; i--, n >>= 8n) b[i] = Number(n & 255n);
+  return ip6ToString(b);
 }
 
 /** `base` minus every interval of `holes` (same family), as sorted disjoint intervals. */
