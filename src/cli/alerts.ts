@@ -7,7 +7,7 @@ import { acceptanceExpired, severityRank } from '../findings/engine.js';
 import { SEVERITIES, type Severity } from '../findings/model.js';
 import { KyselyAlertsRepository } from '../store/kysely-alerts-repository.js';
 import { defaultDbPath, type Store } from '../store/open.js';
-import { csvRow, fmtTime, safe } from './format.js';
+import { atLeast, csvRow, fmtTime, pickById, safe } from './format.js';
 import { assetLabels, withStore as withOpenStore } from './inventory-view.js';
 
 type Out = (line: string) => void;
@@ -48,16 +48,7 @@ function compareAlerts(a: Alert, b: Alert): number {
 
 /** An alert by full id or a unique prefix of at least 6 characters. */
 async function findAlert(repo: KyselyAlertsRepository, id: string): Promise<Alert> {
-  const q = id.trim().toLowerCase();
-  const all = await repo.listAlerts();
-  const exact = all.find((a) => a.id === q);
-  if (exact) return exact;
-  if (/^[0-9a-f]{6,19}$/.test(q)) {
-    const m = all.filter((a) => a.id.startsWith(q));
-    if (m.length === 1) return m[0] as Alert;
-    if (m.length > 1) throw new Error(`alert id '${safe(id)}' is ambiguous (${m.length} alerts start with it)`);
-  }
-  throw new Error(`no alert with id '${safe(id)}' (see \`plantwarden alerts\`)`);
+  return pickById(id, await repo.listAlerts(), 'alert', 'plantwarden alerts');
 }
 
 export interface AlertsListOptions {
@@ -87,10 +78,7 @@ export async function alertsCommand(o: AlertsListOptions, out: Out = console.log
       suppressedBy: matchSuppression(a, [], suppressions, now),
     }));
     if (!o.all) list = list.filter((a) => a.status !== 'closed' && a.suppressedBy === null);
-    if (o.severity !== undefined) {
-      const max = severityRank(o.severity);
-      list = list.filter((a) => severityRank(a.severity) <= max);
-    }
+    list = atLeast(list, o.severity);
     if (o.rule !== undefined) {
       const r = o.rule;
       list = list.filter((a) => a.ruleId === r || a.ruleId.startsWith(`${r}.`));
@@ -298,14 +286,9 @@ export async function suppressionsCommand(
 /** `plantwarden alerts unsuppress <id>`. */
 export async function unsuppressCommand(id: string, o: { db: string }, out: Out = console.log): Promise<void> {
   await withRepo(o.db, async (_store, repo) => {
-    const q = id.trim().toLowerCase();
-    const all = await repo.listSuppressions();
-    const m = all.filter((s) => s.id === q || (q.length >= 4 && s.id.startsWith(q)));
-    if (m.length === 0)
-      throw new Error(`no suppression with id '${safe(id)}' (see \`plantwarden alerts suppressions\`)`);
-    if (m.length > 1) throw new Error(`suppression id '${safe(id)}' is ambiguous`);
-    await repo.removeSuppression((m[0] as Suppression).id);
-    out(`suppression ${(m[0] as Suppression).id} removed`);
+    const s = pickById(id, await repo.listSuppressions(), 'suppression', 'plantwarden alerts suppressions', 4);
+    await repo.removeSuppression(s.id);
+    out(`suppression ${s.id} removed`);
   });
 }
 

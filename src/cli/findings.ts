@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { acceptanceExpired, compareFindings, severityRank } from '../findings/engine.js';
+import { acceptanceExpired, compareFindings } from '../findings/engine.js';
 import { type Finding, type FindingStatus, SEVERITIES, type Severity } from '../findings/model.js';
 import { formatCheckSummary, runAndSaveChecks, sideRepositories } from '../findings/run.js';
 import { computeRisk } from '../findings/score.js';
 import { vulnDetails } from '../findings/vuln-details.js';
 import { KyselyFindingsRepository } from '../store/kysely-findings-repository.js';
 import { defaultDbPath, type Store } from '../store/open.js';
-import { csvRow, safe, table } from './format.js';
+import { atLeast, csvRow, pickById, safe, table } from './format.js';
 import { assetLabels, withStore as withOpenStore } from './inventory-view.js';
 
 type Out = (line: string) => void;
@@ -57,16 +57,7 @@ function assetsCell(f: Finding, label: (k: string) => string): string {
 
 /** A finding by full id or unique id prefix (at least 6 characters). */
 async function findById(repo: KyselyFindingsRepository, id: string): Promise<Finding> {
-  const q = id.trim().toLowerCase();
-  const exact = await repo.getFinding(q);
-  if (exact) return exact;
-  if (/^[0-9a-f]{6,19}$/.test(q)) {
-    const matches = (await repo.listFindings()).filter((f) => f.id.startsWith(q));
-    if (matches.length === 1) return matches[0] as Finding;
-    if (matches.length > 1)
-      throw new Error(`finding id '${safe(id)}' is ambiguous (${matches.length} findings start with it)`);
-  }
-  throw new Error(`no finding with id '${safe(id)}' (see \`plantwarden findings\`)`);
+  return pickById(id, await repo.listFindings(), 'finding', 'plantwarden findings');
 }
 
 interface ListOptions {
@@ -86,10 +77,7 @@ export async function findingsCommand(o: ListOptions, out: Out = console.log): P
     let list = (await repo.listFindings()).sort(compareFindings);
     const statuses = o.status ?? ACTIVE;
     list = list.filter((f) => statuses.includes(f.status));
-    if (o.severity !== undefined) {
-      const max = severityRank(o.severity);
-      list = list.filter((f) => severityRank(f.severity) <= max);
-    }
+    list = atLeast(list, o.severity);
     if (o.asset !== undefined) {
       const a = await store.findAsset(o.asset);
       const key = a?.key ?? o.asset;

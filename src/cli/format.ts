@@ -1,3 +1,6 @@
+import { severityRank } from '../findings/engine.js';
+import type { Severity } from '../findings/model.js';
+
 /** Output helpers shared by the commands. Values that came from the network are data: sanitise them. */
 
 /** Strip terminal control characters (C0, DEL, C1 — ESC sequences included) from a value for display. */
@@ -59,4 +62,33 @@ export function csvField(v: string | number | boolean | null | undefined): strin
 
 export function csvRow(values: (string | number | boolean | null | undefined)[]): string {
   return values.map(csvField).join(',');
+}
+
+/**
+ * The record whose id is `id`, or the only one whose id starts with it (at least `minPrefix`
+ * hex digits). Errors name the kind of record (`noun`) and the command that lists them.
+ */
+export function pickById<T extends { id: string }>(
+  id: string,
+  all: readonly T[],
+  noun: string,
+  listing: string,
+  minPrefix = 6,
+): T {
+  const q = id.trim().toLowerCase();
+  const exact = all.find((r) => r.id === q);
+  if (exact) return exact;
+  if (q.length >= minPrefix && /^[0-9a-f]+$/.test(q)) {
+    const m = all.filter((r) => r.id.startsWith(q));
+    if (m.length === 1) return m[0] as T;
+    if (m.length > 1) throw new Error(`${noun} id '${safe(id)}' is ambiguous (${m.length} ${noun}s start with it)`);
+  }
+  throw new Error(`no ${noun} with id '${safe(id)}' (see \`${listing}\`)`);
+}
+
+/** The records at `floor` severity or worse (all of them without a floor). */
+export function atLeast<T extends { severity: Severity }>(list: T[], floor: Severity | undefined): T[] {
+  if (floor === undefined) return list;
+  const max = severityRank(floor);
+  return list.filter((r) => severityRank(r.severity) <= max);
 }
