@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { Command } from 'commander';
 import { KyselyAlertsRepository } from '../store/kysely-alerts-repository.js';
 import { openStore } from '../store/open.js';
+import { captureOutput } from '../testing/capture-output.js';
 import { corpusPath, hasCorpus } from '../testing/corpus.js';
 import { registerAlertsCommands } from './alerts.js';
 import { analyzeCommand } from './analyze.js';
@@ -16,21 +17,11 @@ const S7_ATTACK = corpusPath('pcaps', 'liushiwen555-testing_tools', 'pcaps', 'IC
 
 /** Run `plantwarden <args>` with only the alerts commands, in-process, capturing stdout. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; error: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  process.exitCode = 0;
-  try {
-    const program = new Command().name('plantwarden').exitOverride();
-    registerAlertsCommands(program);
-    await program.parseAsync(['node', 'plantwarden', ...args]);
-    return { code: Number(process.exitCode ?? 0), out: lines.join('\n'), error: '' };
-  } catch (e) {
-    return { code: 1, out: lines.join('\n'), error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    console.log = log;
-    process.exitCode = 0;
-  }
+  const program = new Command().name('plantwarden').exitOverride();
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerAlertsCommands(program);
+  const r = await captureOutput(() => program.parseAsync(['node', 'plantwarden', ...args]));
+  return { code: r.code, out: r.out, error: r.error?.message ?? '' };
 }
 
 test('analyze raises alerts (summary line), alerts lists, shows, acks, suppresses and closes them', async (t) => {

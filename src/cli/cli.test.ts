@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { captureOutput } from '../testing/capture-output.js';
 import { corpusPath, hasCorpus, repoRoot } from '../testing/corpus.js';
 import { main } from './main.js';
 
@@ -14,22 +15,9 @@ const MODBUS = corpusPath('icsnpp', 'icsnpp-modbus', 'testing', 'traces', 'modbu
 
 /** Run the CLI in-process, capturing what it prints. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'plantwarden', ...args]);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
+  const r = await captureOutput(() => main(['node', 'plantwarden', ...args]));
+  if (r.error) throw r.error;
+  return { code: r.value as number, out: r.out, err: r.err };
 }
 
 test('analyze, assets and asset on a real Modbus trace', async (t) => {

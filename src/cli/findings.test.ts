@@ -11,6 +11,7 @@ import { runAndSaveChecks } from '../findings/run.js';
 import { vulnEvidence } from '../findings/vuln-details.js';
 import type { AssetRecord } from '../inventory/model.js';
 import { openStore } from '../store/open.js';
+import { captureOutput } from '../testing/capture-output.js';
 import { registerFindingsCommands } from './findings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-findings-cli-'));
@@ -21,17 +22,8 @@ async function cli(...args: string[]): Promise<{ out: string; error: string | nu
   const program = new Command().exitOverride();
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerFindingsCommands(program);
-  const out: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  try {
-    await program.parseAsync(['node', 'plantwarden', ...args]);
-    return { out: out.join('\n'), error: null };
-  } catch (e) {
-    return { out: out.join('\n'), error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    console.log = log;
-  }
+  const r = await captureOutput(() => program.parseAsync(['node', 'plantwarden', ...args]));
+  return { out: r.out, error: r.error?.message ?? null };
 }
 
 function asset(key: string, ip: string, role: AssetRecord['classification']['role']): AssetRecord {

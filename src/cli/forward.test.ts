@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { sampleAlert } from '../alerts/forward/fixtures.js';
 import { KyselyAlertsRepository } from '../store/kysely-alerts-repository.js';
 import { openStore } from '../store/open.js';
+import { captureOutput } from '../testing/capture-output.js';
 import { registerAlertsCommands } from './alerts.js';
 import { registerForwardCommands, sinceArg } from './forward.js';
 
@@ -22,23 +23,8 @@ async function cli(
   program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   if (withAlerts) registerAlertsCommands(program);
   registerForwardCommands(program);
-  const out: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['node', 'plantwarden', ...args]);
-    return { out: out.join('\n'), error: null, code: Number(process.exitCode ?? 0) };
-  } catch (e) {
-    return { out: out.join('\n'), error: e instanceof Error ? e.message : String(e), code: 1 };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-    process.exitCode = before;
-  }
+  const r = await captureOutput(() => program.parseAsync(['node', 'plantwarden', ...args]));
+  return { out: r.out, error: r.error?.message ?? null, code: r.code };
 }
 
 const db = join(dir, 'pw.db');

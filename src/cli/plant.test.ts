@@ -9,6 +9,7 @@ import type { AssetRecord, InventorySnapshot } from '../inventory/model.js';
 import { KyselyPlantRepository } from '../store/kysely-plant-repository.js';
 import { defaultDbPath, openStore } from '../store/open.js';
 import type { PlantDatabase } from '../store/schema-plant.js';
+import { captureOutput } from '../testing/capture-output.js';
 import { registerPlantCommands } from './plant.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-plant-cli-'));
@@ -99,25 +100,8 @@ function program(): Command {
 }
 
 async function cli(...args: string[]): Promise<{ out: string; err: string; error: Error | null }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  let error: Error | null = null;
-  try {
-    await program().parseAsync(['node', 'plantwarden', ...args]);
-  } catch (e) {
-    error = e as Error;
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-  return { out: out.join('\n'), err: err.join(''), error };
+  const r = await captureOutput(() => program().parseAsync(['node', 'plantwarden', ...args]));
+  return { out: r.out, err: r.err, error: r.error };
 }
 
 async function stored() {

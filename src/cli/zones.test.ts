@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { Command } from 'commander';
 import { smallPlant } from '../policy/testkit.js';
 import { openStore } from '../store/open.js';
+import { captureOutput } from '../testing/capture-output.js';
 import { registerZonesCommands } from './zones.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-zones-cli-'));
@@ -38,28 +39,13 @@ before(async () => {
 
 /** Run the commands in-process, capturing standard output and error. */
 async function cli(...args: string[]): Promise<{ ok: boolean; out: string; err: string; error: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
+  const said: string[] = [];
   const program = new Command()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => err.push(s), writeOut: (s) => out.push(s) });
+    .configureOutput({ writeErr: (s) => said.push(s), writeOut: (s) => said.push(s) });
   registerZonesCommands(program);
-  try {
-    await program.parseAsync(['node', 'plantwarden', ...args]);
-    return { ok: true, out: out.join('\n'), err: err.join(''), error: '' };
-  } catch (e) {
-    return { ok: false, out: out.join('\n'), err: err.join(''), error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
+  const r = await captureOutput(() => program.parseAsync(['node', 'plantwarden', ...args]));
+  return { ok: r.error === null, out: r.out, err: r.err + said.join(''), error: r.error?.message ?? '' };
 }
 
 test('zones suggest drafts a file that zones check accepts, and zones show places the assets', async () => {
