@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { TestContext } from 'node:test';
 
 /**
@@ -28,4 +28,11 @@ export interface GoldenScore {
   baseline: string;
   matched: number;
   total: number;
+}
+
+/** How many lines of our own reviewed baseline `file` the output `got` matches, position by position. */
+export function ownGoldenScore(protocol: string, file: string, got: readonly string[]): GoldenScore {
+  const want = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const matched = want.filter((l, i) => got[i] === l).length;
+  return { protocol, baseline: `own golden/${basename(file)}`, matched, total: want.length };
 }

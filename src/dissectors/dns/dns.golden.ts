@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { collectObservations } from '../../engine/collect.js';
 import type { Observation } from '../../observations/observation.js';
 import { corpusPath, hasCorpus, repoRoot } from '../../testing/corpus.js';
-import type { GoldenScore } from '../../testing/golden.js';
+import { type GoldenScore, ownGoldenScore } from '../../testing/golden.js';
 import { canonicalJson } from '../../testing/zeek-log.js';
 import { dnsDissector, llmnrDissector, mdnsDissector } from './dns.dissector.js';
 
@@ -40,12 +39,7 @@ export function goldenFile(parts: string[]): string {
 export async function goldenScores(): Promise<GoldenScore[]> {
   if (!hasCorpus) return [];
   const out: GoldenScore[] = [];
-  for (const parts of GOLDEN_TRACES) {
-    const file = goldenFile(parts);
-    const want = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    const got = goldenLines(await observe(...parts));
-    const matched = want.filter((l, i) => got[i] === l).length;
-    out.push({ protocol: 'dns', baseline: `own golden/${basename(file)}`, matched, total: want.length });
-  }
+  for (const parts of GOLDEN_TRACES)
+    out.push(ownGoldenScore('dns', goldenFile(parts), goldenLines(await observe(...parts))));
   return out;
 }

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { collectObservations } from '../../engine/collect.js';
 import type { Observation } from '../../observations/observation.js';
 import { corpusPath, hasCorpus, repoRoot } from '../../testing/corpus.js';
-import type { GoldenScore } from '../../testing/golden.js';
+import { type GoldenScore, ownGoldenScore } from '../../testing/golden.js';
 import { canonicalJson } from '../../testing/zeek-log.js';
 import { iec104Dissector } from './iec104.dissector.js';
 
@@ -40,14 +39,7 @@ export async function goldenScores(): Promise<GoldenScore[]> {
   if (!hasCorpus) return [];
   const out: GoldenScore[] = [];
   for (const parts of GOLDEN_TRACES) {
-    const file = join(GOLDEN_DIR, `${goldenStem(parts)}.jsonl`);
-    const want = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    const got = await observeLines(parts);
-    let matched = 0;
-    want.forEach((l, i) => {
-      if (got[i] === l) matched++;
-    });
-    out.push({ protocol: 'iec104', baseline: `own golden/${goldenStem(parts)}.jsonl`, matched, total: want.length });
+    out.push(ownGoldenScore('iec104', join(GOLDEN_DIR, `${goldenStem(parts)}.jsonl`), await observeLines(parts)));
   }
   return out;
 }
