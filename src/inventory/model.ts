@@ -17,6 +17,9 @@ export type AssetRole =
   | 'it-host'
   | 'unknown';
 
+/** The roles of operational technology: controllers and the hosts that run or program them. */
+export const OT_ROLES: ReadonlySet<string> = new Set<AssetRole>(['plc', 'hmi', 'engineering-workstation', 'historian']);
+
 export interface Classification {
   role: AssetRole;
   /** 0..1, how strongly the evidence points at `role`. */

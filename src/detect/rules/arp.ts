@@ -1,4 +1,6 @@
 import type { Severity } from '../../findings/model.js';
+import { OT_ROLES } from '../../inventory/model.js';
+import { lruGet } from '../../util/lru.js';
 import { macToString } from '../../util/net.js';
 import type { ArpEvent, Detection, Rule, RuleContext, RuleEvent } from '../contract.js';
 
@@ -45,8 +47,6 @@ const MAX_CLAIMS_PER_IP = 4;
 const MAX_IPS_TRACKED_PER_MAC = 16;
 const MAX_GARP_SENDERS = 1024;
 
-const OT_ROLES: ReadonlySet<string> = new Set(['plc', 'hmi', 'historian', 'engineering-workstation']);
-
 interface Claim {
   mac: number;
   first: number;
@@ -85,22 +85,6 @@ export interface ArpConflict {
   ts: number;
 }
 
-function touch<K, V>(m: Map<K, V>, k: K, cap: number, make: () => V): V {
-  let v = m.get(k);
-  if (v !== undefined) {
-    m.delete(k);
-    m.set(k, v);
-    return v;
-  }
-  if (m.size >= cap) {
-    const oldest = m.keys().next();
-    if (!oldest.done) m.delete(oldest.value);
-  }
-  v = make();
-  m.set(k, v);
-  return v;
-}
-
 function mac(m: number): string {
   return macToString(m);
 }
@@ -133,7 +117,7 @@ export function trackClaim(a: ArpEvent, ctx: RuleContext): ArpConflict | null {
   if (a.senderIp === '' || a.senderIp === '0.0.0.0' || a.senderMac === 0 || a.senderMac === 0xffffffffffff) return null;
   const s = claimState(ctx);
   const ts = a.ts;
-  const me = touch(s.macs, a.senderMac, MAX_MACS, () => ({ ips: new Map<string, number>(), conflicts: new Set() }));
+  const me = lruGet(s.macs, a.senderMac, MAX_MACS, () => ({ ips: new Map<string, number>(), conflicts: new Set() }));
   if (me.ips.has(a.senderIp)) me.ips.delete(a.senderIp);
   else if (me.ips.size >= MAX_IPS_TRACKED_PER_MAC) {
     const oldest = me.ips.keys().next();
@@ -141,7 +125,7 @@ export function trackClaim(a: ArpEvent, ctx: RuleContext): ArpConflict | null {
   }
   me.ips.set(a.senderIp, ts);
 
-  const b = touch(s.bindings, `${a.vlan}|${a.senderIp}`, MAX_BINDINGS, () => ({
+  const b = lruGet(s.bindings, `${a.vlan}|${a.senderIp}`, MAX_BINDINGS, () => ({
     claims: [] as Claim[],
     lastMac: 0,
     reported: new Map<number, number>(),
@@ -310,7 +294,7 @@ export const gratuitousArpFloodRule: Rule = {
       senders = new Map();
       ctx.state.set('garp', senders);
     }
-    const g = touch(senders, a.senderMac, MAX_GARP_SENDERS, () => ({
+    const g = lruGet(senders, a.senderMac, MAX_GARP_SENDERS, () => ({
       start: a.ts,
       n: 0,
       ips: new Set<string>(),

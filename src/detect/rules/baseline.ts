@@ -1,6 +1,7 @@
 import { beforeFreeze, daysLearned, hoursMask, linkProtocol, MIN_DAYS_FOR_HOURS } from '../../baseline/baseline.js';
 import { HOUR_US, hourOfDay, spreadOverHours, volumeThreshold } from '../../baseline/stats.js';
 import type { Severity } from '../../findings/model.js';
+import { OT_ROLES } from '../../inventory/model.js';
 import type { BaselineView, Detection, FlowEvent, HostView, Rule, RuleContext, RuleEvent } from '../contract.js';
 import type { ObservationFilter } from '../engine.js';
 
@@ -34,8 +35,6 @@ const OT_PROTOCOLS: ReadonlySet<string> = new Set([
   'fins',
   'umas',
 ]);
-
-const OT_ROLES: ReadonlySet<string> = new Set(['plc', 'hmi', 'engineering-workstation', 'historian']);
 
 function frozen(ctx: RuleContext): BaselineView | null {
   const b = ctx.baseline;

@@ -1,4 +1,6 @@
 import type { Severity } from '../../findings/model.js';
+import { OT_ROLES } from '../../inventory/model.js';
+import { lruGet } from '../../util/lru.js';
 import { macToString } from '../../util/net.js';
 import type { ArpEvent, Detection, FlowEvent, Rule, RuleContext, RuleEvent } from '../contract.js';
 
@@ -55,7 +57,6 @@ const MAX_PEERS = 64;
 const MAX_ARP_SCANNERS = 1024;
 const MAX_ARP_PENDING = 128;
 
-const OT_ROLES: ReadonlySet<string> = new Set(['plc', 'hmi', 'historian', 'engineering-workstation']);
 /** Industrial protocols (by registry name, from the server port): a probe there is aimed at OT. */
 const ICS_PROTOCOLS: ReadonlySet<string> = new Set([
   'modbus',
@@ -107,23 +108,6 @@ function state(ctx: RuleContext): ScanState {
     ctx.state.set('scan', s);
   }
   return s;
-}
-
-/** Get-or-create with least-recently-used eviction (Map order = recency). */
-function touch<K, V>(m: Map<K, V>, k: K, cap: number, make: () => V): V {
-  let v = m.get(k);
-  if (v !== undefined) {
-    m.delete(k);
-    m.set(k, v);
-    return v;
-  }
-  if (m.size >= cap) {
-    const oldest = m.keys().next();
-    if (!oldest.done) m.delete(oldest.value);
-  }
-  v = make();
-  m.set(k, v);
-  return v;
 }
 
 /** Set a time in a bounded map, evicting the oldest entry. */
@@ -193,7 +177,7 @@ function onFlow(f: FlowEvent, ctx: RuleContext): Detection[] | null {
   const server = f.serverIp;
   if (!isFailedProbe(f)) {
     if (f.packetsToClient > 0 && f.packetsToServer > 0) {
-      const peers = touch(s.peers, client, MAX_CLIENTS, () => new Set<string>());
+      const peers = lruGet(s.peers, client, MAX_CLIENTS, () => new Set<string>());
       if (peers.size < MAX_PEERS) peers.add(server);
     }
     return null;
@@ -210,7 +194,7 @@ function onFlow(f: FlowEvent, ctx: RuleContext): Detection[] | null {
   if (f.transport === 'icmp' && ctx.host(client).role === 'network-device') return null;
 
   const ts = f.firstUs;
-  const sc = touch(s.scanners, client, MAX_SCANNERS, () => ({
+  const sc = lruGet(s.scanners, client, MAX_SCANNERS, () => ({
     hosts: new Map<string, number>(),
     ports: new Map<string, Map<number, number>>(),
     ot: new Set<string>(),
@@ -239,7 +223,7 @@ function onFlow(f: FlowEvent, ctx: RuleContext): Detection[] | null {
   }
 
   if (f.transport !== 'icmp') {
-    const ports = touch(sc.ports, server, MAX_PORT_TARGETS, () => new Map<number, number>());
+    const ports = lruGet(sc.ports, server, MAX_PORT_TARGETS, () => new Map<number, number>());
     stamp(ports, f.serverPort, ts, MAX_PORTS);
     const nPorts = within(ports, ts);
     const last = sc.reportedV.get(server) ?? Number.NEGATIVE_INFINITY;
@@ -297,7 +281,7 @@ function onArp(a: ArpEvent, ctx: RuleContext): Detection[] | null {
     return null;
   }
   if (a.op !== 1 || a.gratuitous || a.senderIp === '' || a.targetIp === '' || a.senderMac === 0) return null;
-  const sc = touch(s.arp, a.senderMac, MAX_ARP_SCANNERS, () => ({
+  const sc = lruGet(s.arp, a.senderMac, MAX_ARP_SCANNERS, () => ({
     ip: a.senderIp,
     pending: new Map<string, number>(),
     reported: Number.NEGATIVE_INFINITY,

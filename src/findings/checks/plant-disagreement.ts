@@ -1,5 +1,5 @@
 import { OT_PROTOCOLS } from '../../engine/services.js';
-import type { AssetRecord, FactRecord } from '../../inventory/model.js';
+import { type AssetRecord, type FactRecord, OT_ROLES } from '../../inventory/model.js';
 import { looksLikeOrderNumber, matchPlantRows, normaliseIp, wireFacts } from '../../inventory/plant-import.js';
 import type { Check, CheckContext, PlantAssetRow } from '../check.js';
 import type { FindingDraft, FindingEvidence, FindingReference, Severity } from '../model.js';
@@ -226,7 +226,6 @@ function isLocal(a: AssetRecord): boolean {
   });
 }
 
-const OT_ROLES = new Set(['plc', 'hmi', 'engineering-workstation', 'historian']);
 const ROLE_NAMES: Record<string, string> = {
   plc: 'PLC',
   hmi: 'HMI',

@@ -4,12 +4,9 @@
  */
 import { OT_PROTOCOLS } from '../../engine/services.js';
 import { bestFact } from '../../inventory/classify.js';
-import type { AssetRecord, AssetRole, LinkRecord } from '../../inventory/model.js';
+import { type AssetRecord, type AssetRole, type LinkRecord, OT_ROLES } from '../../inventory/model.js';
 import { ip4IsPrivate, parseIp4 } from '../../util/net.js';
 import type { Severity } from '../model.js';
-
-/** Roles that make an asset part of the control system whatever protocols it was seen using. */
-export const OT_ROLES: ReadonlySet<AssetRole> = new Set(['plc', 'hmi', 'engineering-workstation', 'historian']);
 
 /** Assets by key, built once per check run. */
 export function assetIndex(assets: readonly AssetRecord[]): Map<string, AssetRecord> {
