@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { PlantAssetRow } from '../findings/check.js';
+import { normaliseMac } from '../util/net.js';
 import type { AssetRecord, FactRecord } from './model.js';
 
 /**
@@ -291,26 +292,6 @@ export function normaliseIp(s: string): string | null {
   return null;
 }
 
-/**
- * A MAC address in any common spelling as 'aa:bb:cc:dd:ee:ff', or null. (Same rules as the
- * store's `normaliseMac`; kept here so the inventory does not import the store.)
- */
-export function normaliseMacAddress(s: string): string | null {
-  const t = s.trim();
-  let hex: string;
-  if (/^[0-9a-f]{12}$/i.test(t)) hex = t;
-  else if (/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(t)) hex = t.replaceAll('.', '');
-  else {
-    const m = /^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}$/i.exec(t);
-    if (!m) return null;
-    hex = t
-      .split(m[1] as string)
-      .map((p) => p.padStart(2, '0'))
-      .join('');
-  }
-  return hex.toLowerCase().replace(/(..)(?!$)/g, '$1:');
-}
-
 /** A serial number for comparison: upper case, no spaces/dashes, no 0x prefix, no leading zeros. */
 export function normaliseSerial(s: string): string {
   return s
@@ -378,7 +359,7 @@ function buildRow(
     v.ip = ips[0] as string;
   }
   if (v.mac !== null) {
-    const mac = normaliseMacAddress(v.mac);
+    const mac = normaliseMac(v.mac);
     if (mac === null) return { error: `invalid MAC address '${show(v.mac)}'` };
     v.mac = mac;
   }

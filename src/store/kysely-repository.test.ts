@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeText, encodeText, normaliseMac } from './kysely-repository.js';
+import { decodeText, encodeText } from './kysely-repository.js';
 
 test('encodeText leaves ordinary text alone', () => {
   for (const s of ['', 'mac:00:1b:1b:01:02:03', 'O\'Brien "quoted" \\ back', 'é中\u{1F525}\u202e', 'a\uE000b']) {
@@ -37,35 +37,4 @@ test('encodeText round-trips generated strings', () => {
 test('decodeText returns text it cannot decode unchanged', () => {
   assert.equal(decodeText('\uE000{not json'), '\uE000{not json');
   assert.equal(decodeText('\uE0001'), '\uE0001');
-});
-
-test('normaliseMac accepts the common spellings', () => {
-  for (const s of [
-    '00:1b:1b:01:02:03',
-    '00-1B-1B-01-02-03',
-    '001b1b010203',
-    '001B1B010203',
-    '001b.1b01.0203',
-    '0:1b:1b:1:2:3',
-    ' 00:1b:1b:01:02:03 ',
-  ]) {
-    assert.equal(normaliseMac(s), '00:1b:1b:01:02:03', s);
-  }
-});
-
-test('normaliseMac refuses what is not a MAC', () => {
-  for (const s of [
-    '',
-    '00:1b:1b:01:02',
-    '00:1b:1b:01:02:03:04',
-    '00:1b-1b:01:02:03',
-    '001b1b01020',
-    '001b1b0102034',
-    'zz:1b:1b:01:02:03',
-    '10.0.0.5',
-    'fe80::1',
-    '000:1b:1b:01:02:03',
-  ]) {
-    assert.equal(normaliseMac(s), null, s);
-  }
 });

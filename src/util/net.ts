@@ -31,6 +31,26 @@ export function parseMac(s: string): number | null {
   return v;
 }
 
+/**
+ * A MAC address in any common spelling ('00-1B-1B-01-02-03', '001b1b010203', '001b.1b01.0203',
+ * '0:1b:1b:1:2:3', any case) as 'aa:bb:cc:dd:ee:ff', or null if it is not one.
+ */
+export function normaliseMac(s: string): string | null {
+  const t = s.trim();
+  let hex: string;
+  if (/^[0-9a-f]{12}$/i.test(t)) hex = t;
+  else if (/^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(t)) hex = t.replaceAll('.', '');
+  else {
+    const m = /^[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}\1[0-9a-f]{1,2}$/i.exec(t);
+    if (!m) return null;
+    hex = t
+      .split(m[1] as string)
+      .map((p) => p.padStart(2, '0'))
+      .join('');
+  }
+  return hex.toLowerCase().replace(/(..)(?!$)/g, '$1:');
+}
+
 /** The 24-bit OUI of a MAC, as six upper-case hex digits ("001B1B"). */
 export function macOui(mac: number): string {
   return Math.floor(mac / 0x1000000)
