@@ -48,6 +48,39 @@ export interface TransactionObservation extends Base {
 }
 
 /**
+ * A transaction with every field present from the start, in one order (the optional ones
+ * undefined): the dissectors of every protocol make theirs here, so all transactions share one
+ * hidden class and filling in `rttUs` or `exception` later changes no shape.
+ */
+export function createTransaction(
+  ts: number,
+  flowId: number,
+  protocol: string,
+  op: Op,
+  fn: string,
+  fnCode: number,
+  status: TransactionObservation['status'],
+): TransactionObservation {
+  return {
+    kind: 'transaction',
+    ts,
+    flowId,
+    protocol,
+    op,
+    fn,
+    fnCode,
+    status,
+    tid: undefined,
+    unit: undefined,
+    address: undefined,
+    quantity: undefined,
+    rttUs: undefined,
+    exception: undefined,
+    detail: undefined,
+  };
+}
+
+/**
  * Identity fields an observation can assert about a device. Open-ended: protocols add their
  * own (a dissector may use any lower-case snake_case name), these are the common ones.
  */

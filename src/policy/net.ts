@@ -4,7 +4,6 @@
  * protocol names: which names exist and which transports and server ports each one uses.
  */
 import { DISSECTORS } from '../dissectors/index.js';
-import { ip4ToString, ip6ToString } from '../util/net.js';
 import {
   HISTORIAN_SERVICES,
   NETWORK_DEVICE_PROTOCOLS,
@@ -12,6 +11,7 @@ import {
   tcpServiceName,
   udpServiceName,
 } from '../engine/services.js';
+import { ip4ToString, ip6ToString } from '../util/net.js';
 
 export type IpVersion = 4 | 6;
 

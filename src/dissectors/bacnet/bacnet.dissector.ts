@@ -1,11 +1,12 @@
 import { hex } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  Op,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type Op,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -188,20 +189,10 @@ function newTx(
     detail.sadr = hex(buf.subarray(frame.sadrOff, frame.sadrOff + frame.slen));
   }
   if (frame.dnet >= 0) detail.dnet = frame.dnet;
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'bacnet',
-    op,
-    fn,
-    fnCode: frame.service,
-    status,
-    tid: frame.invokeId >= 0 ? frame.invokeId : undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'bacnet', op, fn, frame.service, status);
+  tx.tid = frame.invokeId >= 0 ? frame.invokeId : undefined;
+  tx.detail = detail;
+  return tx;
 }
 
 /** BVLC control messages (Annex J.2): results, BDT/FDT reads and writes, foreign registration. */

@@ -1,5 +1,5 @@
 import { LIMITS } from '../../bytes/errors.js';
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
   type CdpHeader,
@@ -150,18 +150,16 @@ function decode(s: CdpState, buf: Uint8Array, off: number, len: number, ctx: Dis
     }
     pos = tlv.next;
   }
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'cdp',
-    op: 'discovery',
-    fn: 'CDP_ANNOUNCEMENT',
-    fnCode: hdr.version,
-    // An announcement: nothing answers it.
-    status: 'unsolicited',
-    detail,
-  };
+  const tx = createTransaction(
+    ctx.tsUs,
+    ctx.flow.id,
+    'cdp',
+    'discovery',
+    'CDP_ANNOUNCEMENT',
+    hdr.version,
+    'unsolicited',
+  );
+  tx.detail = detail;
   ctx.emit(tx);
   if (facts.length === 0) return;
   // The checksum covers the whole PDU: a cheap key for "same announcement as last time".

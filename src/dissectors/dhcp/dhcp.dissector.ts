@@ -1,4 +1,9 @@
-import type { IdentityFact, IdentityObservation, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import { ip4ToString, macToString } from '../../util/net.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { expectsNoAnswer, isServerMessage, MsgType, msgTypeName, msgTypeOp, osFromVendorClass } from './dhcp.consts.js';
@@ -82,20 +87,18 @@ function senderIp(ctx: DissectContext): string {
 }
 
 function newTx(ctx: DissectContext, status: TransactionObservation['status']): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'dhcp',
-    op: msgTypeOp(msg.msgType),
-    fn: msgTypeName(msg.msgType),
-    fnCode: msg.msgType,
+  const tx = createTransaction(
+    ctx.tsUs,
+    ctx.flow.id,
+    'dhcp',
+    msgTypeOp(msg.msgType),
+    msgTypeName(msg.msgType),
+    msg.msgType,
     status,
-    tid: msg.xid,
-    rttUs: undefined,
-    exception: undefined,
-    detail: { options: msg.optionCount },
-  };
+  );
+  tx.tid = msg.xid;
+  tx.detail = { options: msg.optionCount };
+  return tx;
 }
 
 function onClientMessage(s: DhcpState, buf: Uint8Array, ctx: DissectContext): void {

@@ -1,8 +1,9 @@
-import type {
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
@@ -314,23 +315,13 @@ function newTransaction(
     objects: o.list,
     objectHeaders: o.headers,
   };
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'dnp3',
-    op,
-    fn: functionName(fc),
-    fnCode: fc,
-    status,
-    tid: app.seq,
-    unit: fromMaster ? link.destination : link.source,
-    address: o.rangeStart >= 0 ? o.rangeStart : undefined,
-    quantity: o.headers > 0 ? o.objects : undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'dnp3', op, functionName(fc), fc, status);
+  tx.tid = app.seq;
+  tx.unit = fromMaster ? link.destination : link.source;
+  tx.address = o.rangeStart >= 0 ? o.rangeStart : undefined;
+  tx.quantity = o.headers > 0 ? o.objects : undefined;
+  tx.detail = detail;
+  return tx;
 }
 
 function onRequest(s: Dnp3State, ctx: DissectContext, dir: Direction): void {

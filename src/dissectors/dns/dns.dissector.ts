@@ -1,4 +1,9 @@
-import type { IdentityFact, IdentityObservation, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import { ip6ToString } from '../../util/net.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -204,20 +209,10 @@ function newTx(
   qtype: number,
   status: TransactionObservation['status'],
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol,
-    op: 'discovery',
-    fn: typeName(qtype),
-    fnCode: qtype,
-    status,
-    tid: hdr.id,
-    rttUs: undefined,
-    exception: undefined,
-    detail: { query: qname, opcode: opcodeName(hdr.opcode), RD: hdr.rd, questions: hdr.qd },
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, protocol, 'discovery', typeName(qtype), qtype, status);
+  tx.tid = hdr.id;
+  tx.detail = { query: qname, opcode: opcodeName(hdr.opcode), RD: hdr.rd, questions: hdr.qd };
+  return tx;
 }
 
 /** Identity facts found in one response, grouped by whom they describe. */

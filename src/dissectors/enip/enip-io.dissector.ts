@@ -1,4 +1,4 @@
-import type { Direction, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type Direction } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { hexN, Item } from './enip.consts.js';
 import { type IoPacket, newCpf, parseIoPacket } from './enip.parse.js';
@@ -105,31 +105,25 @@ export const enipIoDissector: Dissector<EnipIoState> = {
 };
 
 function emitConnection(key: number, c: IoConnection, ctx: DissectContext): void {
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: c.firstTs,
-    flowId: ctx.flow.id,
-    protocol: 'enip-io',
-    op: 'other',
-    fn: 'CIP_IO',
-    fnCode: Item.CONNECTED_DATA,
-    status: 'unsolicited',
-    tid: undefined,
-    unit: undefined,
-    address: undefined,
-    quantity: c.packets,
-    rttUs: undefined,
-    exception: undefined,
-    detail: {
-      connectionId: hexN((key - c.dir) / 2, 8),
-      direction: c.dir === 0 ? 'client-to-server' : 'server-to-client',
-      packets: c.packets,
-      firstSequence: c.firstSeq,
-      lastSequence: c.lastSeq,
-      sequenceJumps: c.seqJumps,
-      minDataLength: c.minLen,
-      maxDataLength: c.maxLen,
-    },
+  const tx = createTransaction(
+    c.firstTs,
+    ctx.flow.id,
+    'enip-io',
+    'other',
+    'CIP_IO',
+    Item.CONNECTED_DATA,
+    'unsolicited',
+  );
+  tx.quantity = c.packets;
+  tx.detail = {
+    connectionId: hexN((key - c.dir) / 2, 8),
+    direction: c.dir === 0 ? 'client-to-server' : 'server-to-client',
+    packets: c.packets,
+    firstSequence: c.firstSeq,
+    lastSequence: c.lastSeq,
+    sequenceJumps: c.seqJumps,
+    minDataLength: c.minLen,
+    maxDataLength: c.maxLen,
   };
   ctx.emit(tx);
 }

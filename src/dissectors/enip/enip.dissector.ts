@@ -1,9 +1,10 @@
-import type {
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  Op,
-  TransactionObservation,
+import {
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type Op,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
@@ -268,23 +269,9 @@ function newTx(
   status: TransactionObservation['status'],
   detail: Record<string, string | number | boolean>,
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'enip',
-    op,
-    fn,
-    fnCode,
-    status,
-    tid: undefined,
-    unit: undefined,
-    address: undefined,
-    quantity: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'enip', op, fn, fnCode, status);
+  tx.detail = detail;
+  return tx;
 }
 
 function newNode(tx: TransactionObservation): Node {

@@ -1,10 +1,11 @@
 import { latin1 } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -166,19 +167,8 @@ function onCommand(s: FtpState, buf: Uint8Array, ls: number, le: number, ctx: Di
     s.user = (detail.arg as string | undefined) ?? '';
     if (isAnonymous(s.user)) detail.anonymous = true;
   }
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'ftp',
-    op: commandOp(verb),
-    fn: verb,
-    fnCode: commandCode(verb),
-    status: 'no-response',
-    exception: undefined,
-    rttUs: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'ftp', commandOp(verb), verb, commandCode(verb), 'no-response');
+  tx.detail = detail;
   s.pending.push({ tx, verb });
   if (s.pending.length > MAX_PENDING) {
     ctx.anomaly('ftp-too-many-pending', `more than ${MAX_PENDING} commands without reply`);

@@ -1,11 +1,12 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { latin1 } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -337,19 +338,16 @@ function onRequest(s: HttpState, st: DirState, buf: Uint8Array, ctx: DissectCont
   };
   if (hdr.host !== null) detail.host = hdr.host;
   if (hdr.userAgent !== null) detail.userAgent = hdr.userAgent;
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'http',
-    op: (METHODS[code] as readonly [string, TransactionObservation['op']])[1],
-    fn: method,
-    fnCode: code,
-    status: 'no-response',
-    exception: undefined,
-    rttUs: undefined,
-    detail,
-  };
+  const tx = createTransaction(
+    ctx.tsUs,
+    ctx.flow.id,
+    'http',
+    (METHODS[code] as readonly [string, TransactionObservation['op']])[1],
+    method,
+    code,
+    'no-response',
+  );
+  tx.detail = detail;
   const cred = hdr.authorization ? credential(buf, hdr.authorization.start, hdr.authorization.end, ctx) : null;
   if (cred) detail.auth = cred.mechanism;
   if (hdr.userAgent !== null)
@@ -446,19 +444,8 @@ function onResponse(s: HttpState, st: DirState, ctx: DissectContext): void {
     const p = s.pending.shift();
     let tx: TransactionObservation;
     if (p === undefined) {
-      tx = {
-        kind: 'transaction',
-        ts: ctx.tsUs,
-        flowId: ctx.flow.id,
-        protocol: 'http',
-        op: 'other',
-        fn: 'RESPONSE',
-        fnCode: 0,
-        status: 'unsolicited',
-        exception: undefined,
-        rttUs: undefined,
-        detail: {},
-      };
+      tx = createTransaction(ctx.tsUs, ctx.flow.id, 'http', 'other', 'RESPONSE', 0, 'unsolicited');
+      tx.detail = {};
     } else {
       tx = p.tx;
       head = p.head;

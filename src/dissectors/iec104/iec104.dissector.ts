@@ -1,4 +1,9 @@
-import type { Direction, IdentityObservation, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type Direction,
+  type IdentityObservation,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
 import {
@@ -138,23 +143,7 @@ function newTx(
   op: TransactionObservation['op'],
   status: TransactionObservation['status'],
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'iec104',
-    op,
-    fn,
-    fnCode,
-    status,
-    tid: undefined,
-    unit: undefined,
-    address: undefined,
-    quantity: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail: undefined,
-  };
+  return createTransaction(ctx.tsUs, ctx.flow.id, 'iec104', op, fn, fnCode, status);
 }
 
 function addPending(s: Iec104State, p: Pending, ctx: DissectContext): void {

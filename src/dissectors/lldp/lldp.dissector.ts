@@ -1,5 +1,5 @@
 import { LIMITS } from '../../bytes/errors.js';
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
   addressText,
@@ -168,18 +168,8 @@ function decode(s: LldpState, buf: Uint8Array, off: number, len: number, ctx: Di
   }
   if (!sawEnd && count > 0 && pos >= end) ctx.anomaly('lldp-missing-end-tlv', `${count} TLV(s) without End TLV`);
   if (vlanNames) facts.push({ field: 'lldp_vlan_names', value: vlanNames, source: 'lldp.802.1.VLANName' });
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'lldp',
-    op: 'discovery',
-    fn: 'LLDPDU',
-    fnCode: 0,
-    // An advertisement: nothing answers it.
-    status: 'unsolicited',
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'lldp', 'discovery', 'LLDPDU', 0, 'unsolicited');
+  tx.detail = detail;
   ctx.emit(tx);
   if (facts.length === 0) return;
   const h = fnv(buf, off, pos);

@@ -1,10 +1,11 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { hex, latin1 } from '../../bytes/reader.js';
-import type {
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
@@ -228,25 +229,11 @@ function onRequest(s: ModbusState, buf: Uint8Array, off: number, len: number, ct
 
 /** Builds the transaction at request (or unsolicited response) time; fields in a stable order. */
 function newTransaction(ctx: DissectContext, p: Pdu, status: TransactionObservation['status']): TransactionObservation {
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'modbus',
-    op: functionOp(p.fn),
-    fn: functionName(p.fn),
-    fnCode: p.fn,
-    status,
-    tid: mbap.tid,
-    unit: mbap.unit,
-    // Every optional field is present from the start (undefined when absent) so all
-    // transactions share one hidden class: later writes do not change their shape.
-    address: p.address >= 0 ? p.address : undefined,
-    quantity: p.quantity >= 0 ? p.quantity : undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail: undefined,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'modbus', functionOp(p.fn), functionName(p.fn), p.fn, status);
+  tx.tid = mbap.tid;
+  tx.unit = mbap.unit;
+  tx.address = p.address >= 0 ? p.address : undefined;
+  tx.quantity = p.quantity >= 0 ? p.quantity : undefined;
   if (p.fn === Fn.DIAGNOSTICS && p.subFunction >= 0) {
     tx.op = diagnosticOp(p.subFunction);
     tx.detail = { subFunction: p.subFunction, subFunctionName: diagnosticName(p.subFunction) };

@@ -1,4 +1,9 @@
-import type { CredentialObservation, Direction, TransactionObservation } from '../../observations/observation.js';
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
   afterProperties,
@@ -135,20 +140,7 @@ function newTx(
   op: TransactionObservation['op'],
   status: TransactionObservation['status'],
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'mqtt',
-    op,
-    fn: typeName(type),
-    fnCode: type,
-    status,
-    tid: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail: undefined,
-  };
+  return createTransaction(ctx.tsUs, ctx.flow.id, 'mqtt', op, typeName(type), type, status);
 }
 
 function addPending(s: MqttState, p: Pending, ctx: DissectContext): void {

@@ -1,4 +1,9 @@
-import type { IdentityFact, IdentityObservation, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import { ip4ToString, macToString } from '../../util/net.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { HEADER_LEN, MAX_RECORDS } from '../dns/dns.consts.js';
@@ -212,20 +217,18 @@ function newTx(
     detail.name = `${name.name}${suffixTag(name.suffix)}`;
     detail.suffix = suffixName(name.suffix);
   }
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'nbns',
-    op: fn === 'QUERY' || fn === 'NODE_STATUS' ? 'discovery' : 'other',
+  const tx = createTransaction(
+    ctx.tsUs,
+    ctx.flow.id,
+    'nbns',
+    fn === 'QUERY' || fn === 'NODE_STATUS' ? 'discovery' : 'other',
     fn,
-    fnCode: hdr.opcode,
+    hdr.opcode,
     status,
-    tid: hdr.id,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  );
+  tx.tid = hdr.id;
+  tx.detail = detail;
+  return tx;
 }
 
 function nameFacts(facts: Map<string, IdentityFact[]>, ip: string, n: NbName, group: boolean, source: string): void {

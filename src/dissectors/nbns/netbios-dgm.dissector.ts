@@ -1,4 +1,4 @@
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import { ip4ToString } from '../../util/net.js';
 import type { Dissector, FlowInfo } from '../contract.js';
 import {
@@ -58,17 +58,16 @@ export const netbiosDgmDissector: Dissector<NetbiosDgmState> = {
       datagramType: dgmTypeName(dg.type),
       sourceIp: ip4ToString(dg.sourceIp),
     };
-    const tx: TransactionObservation = {
-      kind: 'transaction',
-      ts: ctx.tsUs,
-      flowId: ctx.flow.id,
-      protocol: 'netbios-dgm',
-      op: a ? 'discovery' : 'other',
-      fn: a ? browserOpName(a.opcode) : dgmTypeName(dg.type),
-      fnCode: a ? a.opcode : dg.type,
-      status: 'ok',
-      detail,
-    };
+    const tx = createTransaction(
+      ctx.tsUs,
+      ctx.flow.id,
+      'netbios-dgm',
+      a ? 'discovery' : 'other',
+      a ? browserOpName(a.opcode) : dgmTypeName(dg.type),
+      a ? a.opcode : dg.type,
+      'ok',
+    );
+    tx.detail = detail;
     if (a === null || a.osMajor < 0) {
       if (a?.serverName) detail.serverName = a.serverName;
       ctx.emit(tx);

@@ -1,4 +1,4 @@
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact, type TransactionObservation } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { controlOpName, MON_GETLIST, MON_GETLIST_1, Mode, modeName, privateReqName } from './ntp.consts.js';
 import { type NtpPacket, newNtpPacket, parseNtp, plausibleNtp, refIdString } from './ntp.parse.js';
@@ -79,20 +79,9 @@ function newTx(
   status: TransactionObservation['status'],
   detail: Record<string, string | number | boolean>,
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'ntp',
-    op,
-    fn,
-    fnCode,
-    status,
-    tid: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'ntp', op, fn, fnCode, status);
+  tx.detail = detail;
+  return tx;
 }
 
 /** `mode` -> `respMode` for the answer's fields. */

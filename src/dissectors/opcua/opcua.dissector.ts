@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { LIMITS } from '../../bytes/errors.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -218,20 +219,9 @@ function newTx(
   msgType: string,
 ): TransactionObservation {
   const detail: Detail = { msgType };
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'opcua',
-    op,
-    fn,
-    fnCode,
-    status,
-    tid: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'opcua', op, fn, fnCode, status);
+  tx.detail = detail;
+  return tx;
 }
 
 function addPending(s: OpcuaState, p: Pending, ctx: DissectContext): void {

@@ -1,6 +1,11 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { latin1 } from '../../bytes/reader.js';
-import type { IdentityFact, Op, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type IdentityFact,
+  type Op,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
   blockErrorName,
@@ -83,17 +88,16 @@ export const profinetDissector: Dissector<ProfinetState> = {
     for (let c = 1; c < s.frames.length; c++) {
       const n = s.frames[c] as number;
       if (n === 0) continue;
-      const tx: TransactionObservation = {
-        kind: 'transaction',
-        ts: s.firstUs[c] as number,
-        flowId: ctx.flow.id,
-        protocol: 'profinet',
-        op: 'other',
-        fn: FRAME_CLASS_NAMES[c] as string,
-        fnCode: c,
-        status: 'ok',
-        quantity: n,
-      };
+      const tx = createTransaction(
+        s.firstUs[c] as number,
+        ctx.flow.id,
+        'profinet',
+        'other',
+        FRAME_CLASS_NAMES[c] as string,
+        c,
+        'ok',
+      );
+      tx.quantity = n;
       ctx.emit(tx);
     }
   },
@@ -110,20 +114,16 @@ function onDcp(s: ProfinetState, buf: Uint8Array, off: number, len: number, ctx:
   }
   const response = (hdr.serviceType & 0x03) === 1;
   const layout = blockLayout(hdr);
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'profinet',
-    op: hdr.service === Service.GET ? 'read' : hdr.service === Service.SET ? 'write' : 'discovery',
-    fn: serviceName(hdr.service),
-    fnCode: hdr.service,
-    // L2 flows are per sending MAC: a request and its response are on two flows and are not
-    // paired. Requests are 'no-response', Hello announcements 'unsolicited', responses 'ok'
-    // (or 'exception' when a block reports an error).
-    status: response ? 'ok' : hdr.service === Service.HELLO ? 'unsolicited' : 'no-response',
-    tid: hdr.xid,
-  };
+  const tx = createTransaction(
+    ctx.tsUs,
+    ctx.flow.id,
+    'profinet',
+    hdr.service === Service.GET ? 'read' : hdr.service === Service.SET ? 'write' : 'discovery',
+    serviceName(hdr.service),
+    hdr.service,
+    response ? 'ok' : hdr.service === Service.HELLO ? 'unsolicited' : 'no-response',
+  );
+  tx.tid = hdr.xid;
   const detail: Record<string, string | number | boolean> = { serviceType: hdr.serviceType };
   if (hdr.serviceType === 5) {
     tx.status = 'exception';

@@ -1,4 +1,4 @@
-import type { TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type TransactionObservation } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { failureName, NegType, protocolsName, selectedName, X224 } from './rdp.consts.js';
 import { findClientCore, newConnect, parseConnect, tpktLength } from './rdp.parse.js';
@@ -89,17 +89,8 @@ function onRequest(s: RdpState, buf: Uint8Array, off: number, n: number, ctx: Di
   if (cx.cookie !== '') detail.cookie = cx.cookie;
   if (cx.routingToken) detail.routingToken = true;
   detail.requested = cx.negType === NegType.REQUEST ? protocolsName(cx.negValue) : 'RDP';
-  s.tx = {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'rdp',
-    op: 'auth',
-    fn: 'RDP_SESSION',
-    fnCode: X224.CONNECTION_REQUEST,
-    status: 'no-response',
-    detail,
-  };
+  s.tx = createTransaction(ctx.tsUs, ctx.flow.id, 'rdp', 'auth', 'RDP_SESSION', X224.CONNECTION_REQUEST, 'no-response');
+  s.tx.detail = detail;
   s.client = 'mcs';
   if (cx.cookie !== '') {
     ctx.emit({

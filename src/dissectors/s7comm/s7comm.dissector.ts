@@ -1,11 +1,12 @@
 import { latin1 } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  Op,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type Op,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
@@ -262,23 +263,9 @@ function newTx(
   status: TransactionObservation['status'],
   tid: number | undefined,
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol,
-    op,
-    fn,
-    fnCode,
-    status,
-    tid,
-    unit: undefined,
-    address: undefined,
-    quantity: undefined,
-    rttUs: undefined,
-    exception: undefined,
-    detail: undefined,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, protocol, op, fn, fnCode, status);
+  tx.tid = tid;
+  return tx;
 }
 
 function detailOf(tx: TransactionObservation): Record<string, string | number | boolean> {

@@ -1,10 +1,11 @@
 import { hex } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  Op,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type Op,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -264,17 +265,9 @@ function sessionRequest(s: SmbState, buf: Uint8Array, off: number, len: number, 
 }
 
 function simpleTx(ctx: DissectContext, fn: string, code: number, version: string): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'smb',
-    op: 'other',
-    fn,
-    fnCode: code,
-    status: 'ok',
-    detail: { version },
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'smb', 'other', fn, code, 'ok');
+  tx.detail = { version };
+  return tx;
 }
 
 function newTx(
@@ -286,18 +279,10 @@ function newTx(
   tid: number,
   status: TransactionObservation['status'],
 ): TransactionObservation {
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'smb',
-    op,
-    fn,
-    fnCode: code,
-    status,
-    tid,
-    detail: { version },
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'smb', op, fn, code, status);
+  tx.tid = tid;
+  tx.detail = { version };
+  return tx;
 }
 
 function indexOfKey(s: SmbState, key: number): number {

@@ -1,10 +1,11 @@
 import { hex, latin1 } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  Direction,
-  IdentityFact,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type IdentityObservation,
+  type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -144,20 +145,10 @@ function newTx(m: SnmpMessage, tag: number, buf: Uint8Array, ctx: DissectContext
     detail.genericTrap = m.genericTrap;
     detail.specificTrap = m.specificTrap;
   }
-  return {
-    kind: 'transaction',
-    ts: ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'snmp',
-    op: pduOp(tag),
-    fn: pduName(tag),
-    fnCode: tag,
-    status: 'ok',
-    exception: undefined,
-    tid: id >= 0 ? id : undefined,
-    rttUs: undefined,
-    detail,
-  };
+  const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'snmp', pduOp(tag), pduName(tag), tag, 'ok');
+  tx.tid = id >= 0 ? id : undefined;
+  tx.detail = detail;
+  return tx;
 }
 
 function takePending(s: SnmpState, id: number): TransactionObservation | undefined {

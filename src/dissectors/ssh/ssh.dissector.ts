@@ -1,4 +1,4 @@
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { BANNER_HINTS, KEX_LISTS, MAX_PRE_LINES, Msg } from './ssh.consts.js';
 import {
@@ -153,17 +153,16 @@ function emit(s: SshState, ctx: DissectContext): void {
   pick('cipher_c2s', 'cipher');
   pick('mac_c2s', 'mac');
   pick('compression_c2s', 'compression');
-  const tx: TransactionObservation = {
-    kind: 'transaction',
+  const tx = createTransaction(
     ts,
-    flowId: ctx.flow.id,
-    protocol: 'ssh',
-    op: 'auth',
-    fn: 'SSH_SESSION',
-    fnCode: 0,
-    status: c.ident === '' ? 'unsolicited' : sv.ident === '' ? 'no-response' : 'ok',
-    detail,
-  };
+    ctx.flow.id,
+    'ssh',
+    'auth',
+    'SSH_SESSION',
+    0,
+    c.ident === '' ? 'unsolicited' : sv.ident === '' ? 'no-response' : 'ok',
+  );
+  tx.detail = detail;
   if (c.ident !== '' && sv.ident !== '') tx.rttUs = Math.abs(sv.ts - c.ts);
   ctx.emit(tx);
   if (sv.ident !== '')

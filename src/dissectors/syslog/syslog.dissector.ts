@@ -1,5 +1,5 @@
 import { latin1 } from '../../bytes/reader.js';
-import type { TransactionObservation } from '../../observations/observation.js';
+import { createTransaction } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { MAX_APPS, MAX_HOSTNAMES, MAX_PRI, MAX_PRI_KEYS, MAX_TCP_MESSAGE, priName } from './syslog.consts.js';
 import { newSyslogHeader, parseSyslog, type SyslogHeader } from './syslog.parse.js';
@@ -69,17 +69,8 @@ export const syslogDissector: Dissector<SyslogState> = {
     }
     if (other > 0) detail.other = other;
     if (s.apps.length > 0) detail.apps = s.apps.join(',');
-    const tx: TransactionObservation = {
-      kind: 'transaction',
-      ts: s.firstUs,
-      flowId: ctx.flow.id,
-      protocol: 'syslog',
-      op: 'other',
-      fn: 'SYSLOG',
-      fnCode: 0,
-      status: 'ok',
-      detail,
-    };
+    const tx = createTransaction(s.firstUs, ctx.flow.id, 'syslog', 'other', 'SYSLOG', 0, 'ok');
+    tx.detail = detail;
     ctx.emit(tx);
   },
 };

@@ -1,8 +1,8 @@
 import { latin1 } from '../../bytes/reader.js';
-import type {
-  CredentialObservation,
-  IdentityObservation,
-  TransactionObservation,
+import {
+  type CredentialObservation,
+  createTransaction,
+  type IdentityObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
@@ -219,19 +219,18 @@ function clientByte(s: TelnetState, b: number, ctx: DissectContext): void {
 /** Ends an attempt: one LOGIN transaction and one credential. */
 function finish(s: TelnetState, outcome: CredentialObservation['outcome'], ctx: DissectContext): void {
   const ts = s.userTs || s.passTs;
-  const tx: TransactionObservation = {
-    kind: 'transaction',
+  const tx = createTransaction(
     ts,
-    flowId: ctx.flow.id,
-    protocol: 'telnet',
-    op: 'auth',
-    fn: 'LOGIN',
-    fnCode: 0,
-    status: outcome === 'success' ? 'ok' : outcome === 'failure' ? 'exception' : 'no-response',
-    exception: outcome === 'failure' ? 'LOGIN_FAILED' : undefined,
-    rttUs: outcome === 'unknown' ? undefined : ctx.tsUs - ts,
-    detail: { user: s.user },
-  };
+    ctx.flow.id,
+    'telnet',
+    'auth',
+    'LOGIN',
+    0,
+    outcome === 'success' ? 'ok' : outcome === 'failure' ? 'exception' : 'no-response',
+  );
+  tx.rttUs = outcome === 'unknown' ? undefined : ctx.tsUs - ts;
+  tx.exception = outcome === 'failure' ? 'LOGIN_FAILED' : undefined;
+  tx.detail = { user: s.user };
   ctx.emit(tx);
   const cred: CredentialObservation = {
     kind: 'credential',

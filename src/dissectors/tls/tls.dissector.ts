@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { latin1 } from '../../bytes/reader.js';
-import type { Direction, IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import {
+  createTransaction,
+  type Direction,
+  type IdentityFact,
+  type TransactionObservation,
+} from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import {
   alertLevelName,
@@ -504,21 +509,10 @@ function emit(s: TlsState, ctx: DissectContext, established: boolean): void {
   if (s.lastAlert !== '') detail.lastAlert = s.lastAlert;
   const server = s.certs[1];
   if (server !== null) detail.certificates = server.count;
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts,
-    flowId: ctx.flow.id,
-    protocol: 'tls',
-    op: 'auth',
-    fn: 'HANDSHAKE',
-    fnCode: ContentType.HANDSHAKE,
-    status,
-    rttUs: s.clientHello && s.serverHello ? s.shTs - s.chTs : undefined,
-    exception: s.fatalAlert !== '' ? s.fatalAlert.toUpperCase() : undefined,
-    detail,
-  };
-  if (tx.rttUs === undefined) delete tx.rttUs;
-  if (tx.exception === undefined) delete tx.exception;
+  const tx = createTransaction(ts, ctx.flow.id, 'tls', 'auth', 'HANDSHAKE', ContentType.HANDSHAKE, status);
+  tx.rttUs = s.clientHello && s.serverHello ? s.shTs - s.chTs : undefined;
+  tx.exception = s.fatalAlert !== '' ? s.fatalAlert.toUpperCase() : undefined;
+  tx.detail = detail;
   ctx.emit(tx);
 
   const facts: IdentityFact[] = [];

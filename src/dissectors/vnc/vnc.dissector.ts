@@ -1,4 +1,4 @@
-import type { IdentityFact, TransactionObservation } from '../../observations/observation.js';
+import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { SecType, securityTypeName, VERSION_LEN } from './vnc.consts.js';
 import { parseReason, parseServerInit, parseVersion, reason, u32be, versionText } from './vnc.parse.js';
@@ -254,24 +254,22 @@ function emit(s: VncState, ctx: DissectContext, resolution = '', reasonText = ''
   if (s.result !== '') detail.result = s.result;
   if (reasonText !== '') detail.reason = reasonText;
   if (s.desktopName !== '') detail.desktopName = s.desktopName;
-  const tx: TransactionObservation = {
-    kind: 'transaction',
-    ts: s.ts || ctx.tsUs,
-    flowId: ctx.flow.id,
-    protocol: 'vnc',
-    op: 'auth',
-    fn: 'VNC_SESSION',
-    fnCode: 0,
-    status:
-      s.failure !== ''
-        ? 'exception'
-        : s.serverVersion === ''
-          ? 'no-response'
-          : s.clientVersion === ''
-            ? 'unsolicited'
-            : 'ok',
-    detail,
-  };
+  const tx = createTransaction(
+    s.ts || ctx.tsUs,
+    ctx.flow.id,
+    'vnc',
+    'auth',
+    'VNC_SESSION',
+    0,
+    s.failure !== ''
+      ? 'exception'
+      : s.serverVersion === ''
+        ? 'no-response'
+        : s.clientVersion === ''
+          ? 'unsolicited'
+          : 'ok',
+  );
+  tx.detail = detail;
   if (s.failure !== '') tx.exception = s.failure;
   ctx.emit(tx);
   if (s.chosen === SecType.VNC) {
