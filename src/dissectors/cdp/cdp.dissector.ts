@@ -150,6 +150,7 @@ function decode(s: CdpState, buf: Uint8Array, off: number, len: number, ctx: Dis
     }
     pos = tlv.next;
   }
+  // An announcement: nothing answers it ('unsolicited').
   const tx = createTransaction(
     ctx.tsUs,
     ctx.flow.id,

@@ -168,6 +168,7 @@ function decode(s: LldpState, buf: Uint8Array, off: number, len: number, ctx: Di
   }
   if (!sawEnd && count > 0 && pos >= end) ctx.anomaly('lldp-missing-end-tlv', `${count} TLV(s) without End TLV`);
   if (vlanNames) facts.push({ field: 'lldp_vlan_names', value: vlanNames, source: 'lldp.802.1.VLANName' });
+  // An advertisement: nothing answers it ('unsolicited').
   const tx = createTransaction(ctx.tsUs, ctx.flow.id, 'lldp', 'discovery', 'LLDPDU', 0, 'unsolicited');
   tx.detail = detail;
   ctx.emit(tx);

@@ -114,6 +114,9 @@ function onDcp(s: ProfinetState, buf: Uint8Array, off: number, len: number, ctx:
   }
   const response = (hdr.serviceType & 0x03) === 1;
   const layout = blockLayout(hdr);
+  // L2 flows are per sending MAC: a request and its response are on two flows and are not
+  // paired. Requests are 'no-response', Hello announcements 'unsolicited', responses 'ok'
+  // (or 'exception' when a block reports an error).
   const tx = createTransaction(
     ctx.tsUs,
     ctx.flow.id,
