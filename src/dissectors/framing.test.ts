@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeContext } from '../testing/fake-context.js';
-import { badHeader, type Framer, goodFrame, newFrameSync, resume } from './framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from './framing.js';
 
 // A toy protocol: frames start with 0xAA; the finder needs 2 bytes (0xAA then anything).
 const F: Framer = {
@@ -18,7 +18,7 @@ const F: Framer = {
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
 test('framing: a bad first header gives the flow up (not this protocol)', () => {
-  const s = newFrameSync();
+  const s = new FrameSync();
   const ctx = new FakeContext();
   const buf = bytes(1, 2, 3, 0xaa, 0);
   assert.equal(badHeader(F, s, 'toy-bad', 'byte 1', buf, 0, buf.length, 0, ctx), buf.length);
@@ -28,7 +28,7 @@ test('framing: a bad first header gives the flow up (not this protocol)', () => 
 });
 
 test('framing: after good frames a bad header is an anomaly and parsing skips to the next start', () => {
-  const s = newFrameSync();
+  const s = new FrameSync();
   const ctx = new FakeContext();
   goodFrame(s);
   const buf = bytes(1, 2, 3, 0xaa, 0);
@@ -45,7 +45,7 @@ test('framing: after good frames a bad header is an anomaly and parsing skips to
   assert.equal(s.violated, true);
   assert.deepEqual(ctx.violations, ['toy-bad: c']);
   // A good frame resets the counts.
-  const t = newFrameSync();
+  const t = new FrameSync();
   goodFrame(t);
   t.badHeaders = 2;
   t.skipped = 7;
@@ -54,7 +54,7 @@ test('framing: after good frames a bad header is an anomaly and parsing skips to
 });
 
 test('framing: resume after a gap, keep the tail, give up beyond maxSkip; datagrams are not searched', () => {
-  const s = newFrameSync();
+  const s = new FrameSync();
   const ctx = new FakeContext();
   assert.equal(resume(F, s, bytes(9, 9), 0, 2, 0, ctx), 0, 'no resync: parse from where we are');
   s.resync[0] = true;
@@ -70,7 +70,7 @@ test('framing: resume after a gap, keep the tail, give up beyond maxSkip; datagr
   assert.equal(resume(F, s, long, 0, long.length, 0, ctx), long.length);
   assert.equal(s.violated, true);
   assert.deepEqual(ctx.violations, ['toy-resync-failed: no frame start in 16 bytes']);
-  const d = newFrameSync();
+  const d = new FrameSync();
   goodFrame(d);
   const dctx = new FakeContext();
   assert.equal(badHeader(F, d, 'toy-bad', 'x', buf, 0, buf.length, 0, dctx, false), buf.length);

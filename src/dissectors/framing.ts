@@ -5,8 +5,9 @@ import type { DissectContext } from './contract.js';
  * Finding frames again in a TCP stream of length-prefixed frames (Modbus/TCP, DNP3, IEC 104,
  * EtherNet/IP, S7comm's TPKT) after a gap or a header that makes no sense.
  *
- * Each of those dissectors keeps these fields in its flow state (`FrameSync`) and describes its
- * frames once (`Framer`). The rules are the same for all of them:
+ * Each of those dissectors keeps one `FrameSync` in its flow state and describes its frames
+ * once (`Framer`). FrameSync is an object of its own, one class for all five protocols, so these
+ * helpers (called for every frame) always see the same shape. The rules are the same for all of them:
  * - a flow whose very first header is bad is not this protocol: it is given up at once;
  * - a bad header on a flow that already had good frames is an anomaly; the parser skips to the
  *   next offset where `find` sees a plausible frame start; after `maxBad` bad headers in a row,
@@ -16,15 +17,16 @@ import type { DissectContext } from './contract.js';
  *   begin one.
  * Giving up is a violation (ctx.violation): the pipeline stops the flow's dissector.
  */
-export interface FrameSync {
+export class FrameSync {
   /** Whole frames seen with a good header (either direction). */
-  frames: number;
+  frames = 0;
   /** Bad headers in a row, and bytes skipped since the last good frame. */
-  badHeaders: number;
-  skipped: number;
+  badHeaders = 0;
+  skipped = 0;
   /** Per direction: the next bytes may not start on a frame boundary. */
-  readonly resync: [boolean, boolean];
-  violated: boolean;
+  readonly resync: [boolean, boolean] = [false, false];
+  /** The flow was given up: its bytes are no longer parsed. */
+  violated = false;
 }
 
 export interface Framer {
@@ -38,10 +40,6 @@ export interface Framer {
   readonly maxSkip: number;
   /** First offset in [from, end) where a plausible frame starts, or -1. */
   find(buf: Uint8Array, from: number, end: number, dir: Direction): number;
-}
-
-export function newFrameSync(): FrameSync {
-  return { frames: 0, badHeaders: 0, skipped: 0, resync: [false, false], violated: false };
 }
 
 /** Counts skipped bytes; beyond `maxSkip` the flow is given up. True when it was. */

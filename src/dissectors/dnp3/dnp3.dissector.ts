@@ -6,7 +6,7 @@ import {
   type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
-import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from '../framing.js';
 import {
   deviceAttributeField,
   deviceAttributeName,
@@ -61,7 +61,9 @@ interface Pending {
 }
 
 /** Per-flow state. */
-export interface Dnp3State extends FrameSync {
+export interface Dnp3State {
+  /** Frame boundaries: resync after gaps, bad headers, giving up (src/dissectors/framing.ts). */
+  readonly sync: FrameSync;
   readonly rx: [Reassembly, Reassembly];
   readonly pending: Pending[];
   /** A response split over several application fragments, waiting for its FIN fragment. */
@@ -112,7 +114,7 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
 
   newState(_flow: FlowInfo): Dnp3State {
     return {
-      ...newFrameSync(),
+      sync: new FrameSync(),
       rx: [newReassembly(), newReassembly()],
       pending: [],
       multi: null,
@@ -122,19 +124,19 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
   },
 
   parse(s, buf, off, len, ctx) {
-    if (s.violated) return len;
+    if (s.sync.violated) return len;
     const udp = ctx.flow.transport === 'udp';
     const dir = ctx.dir;
     const end = off + len;
-    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
-    if (s.violated) return len;
-    if (s.resync[dir]) return udp ? len : pos - off;
+    let pos = resume(FRAMER, s.sync, buf, off, end, dir, ctx);
+    if (s.sync.violated) return len;
+    if (s.sync.resync[dir]) return udp ? len : pos - off;
     while (end - pos >= LINK_HEADER_LEN) {
       const err = parseLinkHeader(buf, pos, end - pos, link);
       if (err !== null) {
-        pos = badHeader(FRAMER, s, err, describeStart(buf, pos), buf, pos, end, dir, ctx);
-        if (s.violated) return len;
-        if (s.resync[dir]) break;
+        pos = badHeader(FRAMER, s.sync, err, describeStart(buf, pos), buf, pos, end, dir, ctx);
+        if (s.sync.violated) return len;
+        if (s.sync.resync[dir]) break;
         continue;
       }
       if (!link.headerCrcOk) {
@@ -145,7 +147,7 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
         if (after > end || (after < end && !(buf[after] === LINK_START_0 && buf[after + 1] === LINK_START_1))) {
           const at = FRAMER.find(buf, pos + 1, end, dir);
           if (at < 0) {
-            s.resync[dir] = true;
+            s.sync.resync[dir] = true;
             pos = Math.max(pos + 1, end - LINK_HEADER_LEN + 1);
             break;
           }
@@ -157,7 +159,7 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
         if (udp) ctx.anomaly('dnp3-frame-truncated', `frame of ${link.frameLen} bytes, ${end - pos} in datagram`);
         break;
       }
-      goodFrame(s);
+      goodFrame(s.sync);
       onFrame(s, buf, pos, ctx);
       pos += link.frameLen;
     }
@@ -165,14 +167,14 @@ export const dnp3Dissector: Dissector<Dnp3State> = {
       if (pos < end && end - pos < LINK_HEADER_LEN && pos > off) {
         ctx.anomaly('dnp3-frame-truncated', `${end - pos} trailing byte(s) in datagram`);
       }
-      s.resync[dir] = false;
+      s.sync.resync[dir] = false;
       return len;
     }
     return pos - off;
   },
 
   onGap(s, dir: Direction) {
-    s.resync[dir] = true;
+    s.sync.resync[dir] = true;
     const r = s.rx[dir];
     r.active = false;
     r.len = 0;

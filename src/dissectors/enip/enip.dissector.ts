@@ -7,7 +7,7 @@ import {
   type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
-import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from '../framing.js';
 import {
   Cls,
   Cmd,
@@ -100,7 +100,9 @@ interface Node {
 }
 
 /** Per-flow state. */
-export interface EnipState extends FrameSync {
+export interface EnipState {
+  /** Frame boundaries: resync after gaps, bad headers, giving up (src/dissectors/framing.ts). */
+  readonly sync: FrameSync;
   /** Requests waiting for their reply, oldest first (a flow rarely has more than one or two). */
   readonly pending: Node[];
   /** Session handle from RegisterSession (or the first one seen), -1 before. */
@@ -180,7 +182,7 @@ export const enipDissector: Dissector<EnipState> = {
 
   newState(_flow: FlowInfo): EnipState {
     return {
-      ...newFrameSync(),
+      sync: new FrameSync(),
       pending: [],
       session: -1,
       routedConns: null,
@@ -194,21 +196,21 @@ export const enipDissector: Dissector<EnipState> = {
   },
 
   parse(s, buf, off, len, ctx) {
-    if (s.violated) return len;
+    if (s.sync.violated) return len;
     const udp = ctx.flow.transport === 'udp';
     const dir = ctx.dir;
     const end = off + len;
     // Datagrams never resync (no gaps: each one starts with a header).
-    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
-    if (s.violated) return len;
-    if (s.resync[dir]) return pos - off;
+    let pos = resume(FRAMER, s.sync, buf, off, end, dir, ctx);
+    if (s.sync.violated) return len;
+    if (s.sync.resync[dir]) return pos - off;
     while (end - pos >= ENCAP_HEADER_LEN) {
       const err = parseEncapHeader(buf, pos, end - pos, hdr);
       if (err !== null && err !== 'enip-bad-options') {
         const detail = `command ${hdr.command}, length ${hdr.length}`;
-        pos = badHeader(FRAMER, s, err, detail, buf, pos, end, dir, ctx, !udp);
-        if (s.violated || udp) return len;
-        if (s.resync[dir]) break;
+        pos = badHeader(FRAMER, s.sync, err, detail, buf, pos, end, dir, ctx, !udp);
+        if (s.sync.violated || udp) return len;
+        if (s.sync.resync[dir]) break;
         continue;
       }
       const frameLen = ENCAP_HEADER_LEN + hdr.length;
@@ -223,7 +225,7 @@ export const enipDissector: Dissector<EnipState> = {
         break;
       }
       if (err !== null) ctx.anomaly(err, `${commandName(hdr.command)}: options ${hexN(hdr.options, 8)}`);
-      goodFrame(s);
+      goodFrame(s.sync);
       onMessage(s, buf, pos, ctx);
       pos += frameLen;
     }
@@ -238,7 +240,7 @@ export const enipDissector: Dissector<EnipState> = {
   },
 
   onGap(s, dir: Direction) {
-    s.resync[dir] = true;
+    s.sync.resync[dir] = true;
   },
 
   onEnd(s, ctx) {

@@ -5,7 +5,7 @@ import {
   type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
-import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from '../framing.js';
 import {
   APCI_LEN,
   Cot,
@@ -34,7 +34,9 @@ interface Pending {
   tx: TransactionObservation;
 }
 
-export interface Iec104State extends FrameSync {
+export interface Iec104State {
+  /** Frame boundaries: resync after gaps, bad headers, giving up (src/dissectors/framing.ts). */
+  readonly sync: FrameSync;
   readonly pending: Pending[];
   /** Next expected N(S) per direction, -1 before the first I frame (or after a gap). */
   readonly nextSend: [number, number];
@@ -84,27 +86,27 @@ export const iec104Dissector: Dissector<Iec104State> = {
   },
 
   newState(_flow: FlowInfo): Iec104State {
-    return { ...newFrameSync(), pending: [], nextSend: [-1, -1], announced: null };
+    return { sync: new FrameSync(), pending: [], nextSend: [-1, -1], announced: null };
   },
 
   parse(s, buf, off, len, ctx) {
-    if (s.violated) return len;
+    if (s.sync.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
-    if (s.violated) return len;
-    if (s.resync[dir]) return pos - off;
+    let pos = resume(FRAMER, s.sync, buf, off, end, dir, ctx);
+    if (s.sync.violated) return len;
+    if (s.sync.resync[dir]) return pos - off;
     while (end - pos >= APCI_LEN) {
       const err = parseApci(buf, pos, end - pos, apci);
       if (err !== null) {
-        pos = badHeader(FRAMER, s, err, `start ${buf[pos]}, length ${buf[pos + 1]}`, buf, pos, end, dir, ctx);
-        if (s.violated) return len;
-        if (s.resync[dir]) break;
+        pos = badHeader(FRAMER, s.sync, err, `start ${buf[pos]}, length ${buf[pos + 1]}`, buf, pos, end, dir, ctx);
+        if (s.sync.violated) return len;
+        if (s.sync.resync[dir]) break;
         continue;
       }
       const frameLen = 2 + apci.length;
       if (end - pos < frameLen) break;
-      goodFrame(s);
+      goodFrame(s.sync);
       if (apci.format === 'I') onI(s, buf, pos + APCI_LEN, apci.length - 4, ctx);
       else if (apci.format === 'U') onU(s, ctx);
       pos += frameLen;
@@ -113,7 +115,7 @@ export const iec104Dissector: Dissector<Iec104State> = {
   },
 
   onGap(s, dir: Direction) {
-    s.resync[dir] = true;
+    s.sync.resync[dir] = true;
     s.nextSend[dir] = -1;
   },
 

@@ -8,7 +8,7 @@ import {
   type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
-import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from '../framing.js';
 import {
   deviceIdObjectField,
   deviceIdObjectName,
@@ -54,7 +54,9 @@ interface DeviceIdAccumulator {
 }
 
 /** Per-flow state: requests waiting for their answer and framing health per direction. */
-export interface ModbusState extends FrameSync {
+export interface ModbusState {
+  /** Frame boundaries: resync after gaps, bad headers, giving up (src/dissectors/framing.ts). */
+  readonly sync: FrameSync;
   /** Pending requests by transaction id; the Map keeps insertion order, oldest first. */
   readonly pending: PendingRequests;
   /** Multi-part 43/14 answers being merged, by unit id. */
@@ -150,28 +152,28 @@ export const modbusDissector: Dissector<ModbusState> = {
   },
 
   newState(_flow: FlowInfo): ModbusState {
-    return { ...newFrameSync(), pending: new PendingRequests(), devId: null };
+    return { sync: new FrameSync(), pending: new PendingRequests(), devId: null };
   },
 
   parse(s, buf, off, len, ctx) {
-    if (s.violated) return len;
+    if (s.sync.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
-    if (s.violated) return len;
-    if (s.resync[dir]) return pos - off;
+    let pos = resume(FRAMER, s.sync, buf, off, end, dir, ctx);
+    if (s.sync.violated) return len;
+    if (s.sync.resync[dir]) return pos - off;
     while (end - pos >= MBAP_HEADER_LEN) {
       const err = parseMbap(buf, pos, end - pos, mbap);
       if (err !== null) {
         const detail = `protocol id ${mbap.protocolId}, length ${mbap.length}`;
-        pos = badHeader(FRAMER, s, err, detail, buf, pos, end, dir, ctx);
-        if (s.violated) return len;
-        if (s.resync[dir]) break;
+        pos = badHeader(FRAMER, s.sync, err, detail, buf, pos, end, dir, ctx);
+        if (s.sync.violated) return len;
+        if (s.sync.resync[dir]) break;
         continue;
       }
       const frameLen = 6 + mbap.length;
       if (end - pos < frameLen) break;
-      goodFrame(s);
+      goodFrame(s.sync);
       if (dir === 0) onRequest(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
       else onResponse(s, buf, pos + MBAP_HEADER_LEN, mbap.length - 1, ctx);
       pos += frameLen;
@@ -180,7 +182,7 @@ export const modbusDissector: Dissector<ModbusState> = {
   },
 
   onGap(s, dir: Direction) {
-    s.resync[dir] = true;
+    s.sync.resync[dir] = true;
   },
 
   onEnd(s, ctx) {

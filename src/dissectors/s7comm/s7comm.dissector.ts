@@ -9,7 +9,7 @@ import {
   type TransactionObservation,
 } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
-import { badHeader, type Framer, type FrameSync, goodFrame, newFrameSync, resume } from '../framing.js';
+import { badHeader, type Framer, FrameSync, goodFrame, resume } from '../framing.js';
 import {
   areaName,
   blockTypeName,
@@ -132,7 +132,9 @@ interface Reassembly {
 }
 
 /** Per-flow state. */
-export interface S7State extends FrameSync {
+export interface S7State {
+  /** Frame boundaries: resync after gaps, bad headers, giving up (src/dissectors/framing.ts). */
+  readonly sync: FrameSync;
   readonly pending: PendingList;
   readonly rx: [Reassembly, Reassembly];
   /** S7comm-plus: the next fragment in this direction continues a frame. */
@@ -168,7 +170,7 @@ export const s7commDissector: Dissector<S7State> = {
 
   newState(_flow: FlowInfo): S7State {
     return {
-      ...newFrameSync(),
+      sync: new FrameSync(),
       pending: { keys: [], txs: [], extras: [] },
       rx: [
         { buf: null, len: 0, overflow: false },
@@ -184,35 +186,35 @@ export const s7commDissector: Dissector<S7State> = {
   },
 
   parse(s, buf, off, len, ctx) {
-    if (s.violated) return len;
+    if (s.sync.violated) return len;
     const dir = ctx.dir;
     const end = off + len;
-    let pos = resume(FRAMER, s, buf, off, end, dir, ctx);
-    if (s.violated) return len;
-    if (s.resync[dir]) return pos - off;
+    let pos = resume(FRAMER, s.sync, buf, off, end, dir, ctx);
+    if (s.sync.violated) return len;
+    if (s.sync.resync[dir]) return pos - off;
     while (end - pos >= 4) {
       const n = frameLength(buf, pos, end - pos);
       if (n < 0) {
         const tl = tpktLength(buf, pos, end - pos);
         const what = `bytes ${buf[pos]?.toString(16)} ${buf[pos + 1]?.toString(16)}, length ${tl}`;
-        pos = badHeader(FRAMER, s, 's7comm-tpkt-bad-header', what, buf, pos, end, dir, ctx);
-        if (s.violated) return len;
-        if (s.resync[dir]) break;
+        pos = badHeader(FRAMER, s.sync, 's7comm-tpkt-bad-header', what, buf, pos, end, dir, ctx);
+        if (s.sync.violated) return len;
+        if (s.sync.resync[dir]) break;
         continue;
       }
       if (end - pos < n) break;
       const err = parseCotp(buf, pos, n, cotp);
-      goodFrame(s);
+      goodFrame(s.sync);
       if (err !== null) ctx.anomaly(err, `TPKT length ${n}, COTP LI ${cotp.li}, dir ${dir}`);
       else onCotp(s, buf, ctx);
-      if (s.violated) return len;
+      if (s.sync.violated) return len;
       pos += n;
     }
     return pos - off;
   },
 
   onGap(s, dir: Direction) {
-    s.resync[dir] = true;
+    s.sync.resync[dir] = true;
     s.plusCont[dir] = false;
     const r = s.rx[dir];
     r.len = 0;
@@ -220,7 +222,7 @@ export const s7commDissector: Dissector<S7State> = {
   },
 
   onEnd(s, ctx) {
-    if (s.conn !== null && !s.violated) flushConn(s, ctx);
+    if (s.conn !== null && !s.sync.violated) flushConn(s, ctx);
     if (s.szl !== null) {
       const a = s.szl;
       s.szl = null;
@@ -483,7 +485,7 @@ function onTsdu(s: S7State, buf: Uint8Array, off: number, len: number, ctx: Diss
     ctx.emit(tx);
   } else if (s.kind === Kind.NONE) {
     // ISO-on-TCP also carries MMS (IEC 61850), ICCP...: not S7.
-    s.violated = true;
+    s.sync.violated = true;
     s.conn = null;
     ctx.violation(`s7comm-not-s7: COTP payload starts with ${hex2(b0)}`);
   } else {
