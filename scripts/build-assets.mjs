@@ -20,6 +20,10 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // ASCII output (other characters escaped): bin/plantwarden.js reads the bundle as latin1, which
+  // V8 keeps as a one-byte string, half the memory of the two-byte string UTF-8 text with a
+  // single non-Latin-1 character becomes, and read in half the time.
+  charset: 'ascii',
   sourcemap: true,
   external: ['better-sqlite3', 'pg', 'oui-data'],
   banner: {
