@@ -49,9 +49,9 @@ export async function analyzeCommand(
   const t0 = process.hrtime.bigint();
   const phases = { openS: 0, analyzeS: 0, mergeS: 0, detectS: 0, classifyS: 0, checksS: 0 };
   const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
-  // The first capture's reader thread loads while the store opens.
+  // The first capture's reader thread starts on it while the store opens.
   const first = paths[0];
-  if (first !== undefined && (await usesWorker(first, { threads: opts.threads ?? 'auto' }))) prewarmFront();
+  if (first !== undefined && (await usesWorker(first, { threads: opts.threads ?? 'auto' }))) prewarmFront(first);
   const store = await openStore(opts.db);
   phases.openS = since(t0);
   let credentialKey: Uint8Array;

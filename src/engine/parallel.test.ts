@@ -189,6 +189,37 @@ test('parallel pipeline: a reader thread started ahead of time takes the next ca
     await assertSame(path);
   }));
 
+test('parallel pipeline: a reader thread started on a capture ahead of time is taken over, or discarded', () =>
+  inTempDir(async (dir) => {
+    const path = join(dir, 'mixed.pcap');
+    writeFileSync(path, mixedCapture());
+    const big = join(dir, 'plant.pcap');
+    // More records than the 16 MiB ring holds.
+    await writePlantCapture(big, { packets: 250_000 });
+    // Started on the capture the run then reads: the work in progress is taken over.
+    prewarmFront(path);
+    await assertSame(path);
+    // The whole capture fits in the ring: the thread ends (and says so) before anyone reads.
+    prewarmFront(path);
+    await new Promise((r) => setTimeout(r, 500));
+    await assertSame(path);
+    // A capture that fills the ring: the thread waits for its reader, then goes on.
+    prewarmFront(big);
+    await new Promise((r) => setTimeout(r, 300));
+    await assertSame(big, undefined);
+    // Started on another capture, or the run asks for other options: discarded, a new thread reads.
+    prewarmFront(big);
+    await assertSame(path);
+    prewarmFront(path);
+    await assertSame(path, 64 * 1024);
+    // A capture that cannot be read: the error comes when the run takes the thread over.
+    const junk = join(dir, 'junk.pcap');
+    writeFileSync(junk, Buffer.from('not a capture\n'.repeat(20)));
+    prewarmFront(junk);
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(analyzeCapture(junk, { threads: 2 }), NotACaptureError);
+  }));
+
 test('parallel pipeline: the reader thread bin/plantwarden.js starts is taken over once', () =>
   inTempDir(async (dir) => {
     const path = join(dir, 'mixed.pcap');

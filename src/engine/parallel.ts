@@ -33,20 +33,63 @@ const WORKER_URL = new URL('./front-worker.js', import.meta.url);
 let warm: Worker | null = null;
 
 /**
- * Start the reader thread now: it loads its code (tens of milliseconds) while the caller opens
- * its store, and the next `runParallel` takes it. Does not keep the process alive while idle.
+ * A reader thread already given its job by prewarmFront(path): it reads and decodes into the
+ * ring while the caller opens its store. What it reports before runParallel takes it over is
+ * kept here and replayed then (a capture whose records all fit in the ring can end first).
  */
-export function prewarmFront(): void {
-  if (warm !== null) return;
-  const w = adoptReader() ?? new Worker(WORKER_URL, { workerData: null });
-  w.unref();
-  // An idle reader that fails to start or stops is simply not used.
-  const drop = () => {
-    if (warm === w) warm = null;
+interface StartedJob {
+  path: string;
+  worker: Worker;
+  job: FrontWorkerData;
+  messages: FrontWorkerMessage[];
+  error: Error | null;
+  exitCode: number | null;
+}
+let started: StartedJob | null = null;
+
+/**
+ * Start the reader thread now: it loads its code (tens of milliseconds) while the caller opens
+ * its store, and the next `runParallel` takes it. With `path`, the thread also starts on that
+ * capture right away, so that its cold start overlaps the caller's; the next `runParallel` of
+ * the same path with default options takes the work in progress, any other call discards it.
+ * Does not keep the process alive.
+ */
+export function prewarmFront(path?: string): void {
+  if (warm === null && started === null) {
+    const w = adoptReader() ?? new Worker(WORKER_URL, { workerData: null });
+    w.unref();
+    // An idle reader that fails to start or stops is simply not used.
+    const drop = () => {
+      if (warm === w) warm = null;
+    };
+    w.on('error', drop);
+    w.on('exit', drop);
+    warm = w;
+  }
+  if (path === undefined || warm === null) return;
+  const w = warm;
+  warm = null;
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  const s: StartedJob = { path, worker: w, job: newJob(path, RING_BYTES), messages: [], error: null, exitCode: null };
+  w.on('message', (m: FrontWorkerMessage) => s.messages.push(m));
+  w.on('error', (err) => {
+    s.error ??= err instanceof Error ? err : new Error(String(err));
+  });
+  w.on('exit', (code) => {
+    s.exitCode = code;
+  });
+  w.postMessage(s.job);
+  started = s;
+}
+
+function newJob(path: string, ringBytes: number, idleTimeoutUs?: number): FrontWorkerData {
+  return {
+    path,
+    data: new SharedArrayBuffer(ringBytes),
+    ctrl: new SharedArrayBuffer(RING_CTRL_SLOTS * 4),
+    idleTimeoutUs,
   };
-  w.on('error', drop);
-  w.on('exit', drop);
-  warm = w;
 }
 
 /**
@@ -71,37 +114,62 @@ export async function runParallel(
   back: FlowBack,
   opts: { idleTimeoutUs?: number; onProgress?: (p: RingProgress) => void; ringBytes?: number } = {},
 ): Promise<{ capture: CaptureStats; summary: FrontSummary }> {
-  const data = new SharedArrayBuffer(opts.ringBytes ?? RING_BYTES);
-  const ctrlBuf = new SharedArrayBuffer(RING_CTRL_SLOTS * 4);
-  const ctrl = new Int32Array(ctrlBuf);
-  const job: FrontWorkerData = { path, data, ctrl: ctrlBuf, idleTimeoutUs: opts.idleTimeoutUs };
-  // A thread started ahead of time (prewarmFront, or bin/plantwarden.js) gets the job by message.
-  let worker = warm ?? adoptReader();
-  warm = null;
-  if (worker !== null) {
+  // A job prewarmFront(path) started on this capture with the default options is taken over.
+  let pre = started;
+  started = null;
+  if (pre !== null && (pre.path !== path || opts.ringBytes !== undefined || opts.idleTimeoutUs !== undefined)) {
+    void pre.worker.terminate();
+    pre = null;
+  }
+  const job = pre?.job ?? newJob(path, opts.ringBytes ?? RING_BYTES, opts.idleTimeoutUs);
+  const { data } = job;
+  const ctrl = new Int32Array(job.ctrl);
+  let worker: Worker;
+  if (pre !== null) {
+    worker = pre.worker;
+    worker.removeAllListeners('message');
     worker.removeAllListeners('error');
     worker.removeAllListeners('exit');
     worker.ref();
-    worker.postMessage(job);
   } else {
-    worker = new Worker(WORKER_URL, { workerData: job });
+    // A thread started ahead of time (prewarmFront, or bin/plantwarden.js) gets the job by message.
+    const idle = warm ?? adoptReader();
+    warm = null;
+    if (idle !== null) {
+      worker = idle;
+      worker.removeAllListeners('error');
+      worker.removeAllListeners('exit');
+      worker.ref();
+      worker.postMessage(job);
+    } else {
+      worker = new Worker(WORKER_URL, { workerData: job });
+    }
   }
   let result: { capture: CaptureStats; summary: FrontSummary } | null = null;
   let failure: Error | null = null;
   const wake = () => Atomics.notify(ctrl, RING_WRITE);
-  worker.on('message', (m: FrontWorkerMessage) => {
+  const onMessage = (m: FrontWorkerMessage) => {
     if (m.type === 'end') result = { capture: m.capture, summary: m.summary };
     else failure = m.name === 'NotACaptureError' ? new NotACaptureError(m.message) : new Error(m.message);
     wake();
-  });
-  worker.on('error', (err) => {
+  };
+  const onError = (err: unknown) => {
     failure ??= err instanceof Error ? err : new Error(String(err));
     wake();
-  });
-  worker.on('exit', (code) => {
+  };
+  const onExit = (code: number) => {
     if (result === null) failure ??= new Error(`capture reader thread stopped (exit code ${code})`);
     wake();
-  });
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  // What the taken-over thread said before, in the order it happened.
+  if (pre !== null) {
+    for (const m of pre.messages) onMessage(m);
+    if (pre.error !== null) onError(pre.error);
+    if (pre.exitCode !== null) onExit(pre.exitCode);
+  }
   try {
     await readRing(data, ctrl, back, {
       done: () => result !== null,
