@@ -125,26 +125,17 @@ export async function runParallel(
   const { data } = job;
   const ctrl = new Int32Array(job.ctrl);
   let worker: Worker;
-  if (pre !== null) {
-    worker = pre.worker;
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('error');
-    worker.removeAllListeners('exit');
-    worker.ref();
-  } else {
+  if (pre !== null) worker = pre.worker;
+  else {
     // A thread started ahead of time (prewarmFront, or bin/plantwarden.js) gets the job by message.
     const idle = warm ?? adoptReader();
     warm = null;
-    if (idle !== null) {
-      worker = idle;
-      worker.removeAllListeners('error');
-      worker.removeAllListeners('exit');
-      worker.ref();
-      worker.postMessage(job);
-    } else {
-      worker = new Worker(WORKER_URL, { workerData: job });
-    }
+    idle?.postMessage(job);
+    worker = idle ?? new Worker(WORKER_URL, { workerData: job });
   }
+  // Whatever listened to a thread started ahead of time stops now; it keeps the process alive while it works.
+  for (const e of ['message', 'error', 'exit']) worker.removeAllListeners(e);
+  worker.ref();
   let result: { capture: CaptureStats; summary: FrontSummary } | null = null;
   let failure: Error | null = null;
   const wake = () => Atomics.notify(ctrl, RING_WRITE);
