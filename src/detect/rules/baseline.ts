@@ -41,6 +41,16 @@ function frozen(ctx: RuleContext): BaselineView | null {
   return b && !b.learning ? b : null;
 }
 
+/**
+ * The frozen baseline a flow event is news against, or null: not a flow, the baseline still
+ * learning, or a flow of the learning period that ended in this analysis (reported late).
+ */
+function newsAgainst(ev: RuleEvent, ctx: RuleContext): BaselineView | null {
+  if (ev.kind !== 'flow') return null;
+  const b = frozen(ctx);
+  return b !== null && !beforeFreeze(b, ev.flow.lastUs) ? b : null;
+}
+
 function isOt(h: HostView): boolean {
   return (h.level !== null && h.level <= 2) || OT_ROLES.has(h.role);
 }
@@ -103,12 +113,9 @@ export const newAssetRule: Rule = {
   attack: ['T0864', 'T0848'],
   events: ['flow'],
   evaluate(ev: RuleEvent, ctx: RuleContext): Detection[] | null {
-    if (ev.kind !== 'flow') return null;
-    const b = frozen(ctx);
-    if (!b) return null;
+    const b = newsAgainst(ev, ctx);
+    if (b === null || ev.kind !== 'flow') return null;
     const f = ev.flow;
-    // Flows from the learning period that ended in this analysis are reported late: not news.
-    if (beforeFreeze(b, f.lastUs)) return null;
     const out: Detection[] = [];
     for (const [ip, sent, peer] of [
       [f.clientIp, f.packetsToServer > 0, f.serverIp],
@@ -147,12 +154,9 @@ export const newLinkRule: Rule = {
   attack: ['T0886', 'T0869'],
   events: ['flow'],
   evaluate(ev: RuleEvent, ctx: RuleContext): Detection[] | null {
-    if (ev.kind !== 'flow') return null;
-    const b = frozen(ctx);
-    if (!b) return null;
+    const b = newsAgainst(ev, ctx);
+    if (b === null || ev.kind !== 'flow') return null;
     const f = ev.flow;
-    // Flows from the learning period that ended in this analysis are reported late: not news.
-    if (beforeFreeze(b, f.lastUs)) return null;
     // Unanswered attempts are scans, not conversations; new devices have their own rule.
     if (f.packetsToClient === 0 || !f.clientIp || !f.serverIp || notADevice(f.serverIp)) return null;
     const proto = linkProtocol(f);
@@ -425,11 +429,9 @@ export const unusualHourRule: Rule = {
   attack: ['T0886', 'T0859'],
   events: ['flow'],
   evaluate(ev: RuleEvent, ctx: RuleContext): Detection[] | null {
-    if (ev.kind !== 'flow') return null;
-    const b = frozen(ctx);
-    if (!b || daysLearned(b) < MIN_DAYS_FOR_HOURS) return null;
+    const b = newsAgainst(ev, ctx);
+    if (b === null || ev.kind !== 'flow' || daysLearned(b) < MIN_DAYS_FOR_HOURS) return null;
     const f: FlowEvent = ev.flow;
-    if (beforeFreeze(b, f.lastUs)) return null;
     if (f.packetsToClient === 0 || !f.clientIp || !f.serverIp) return null;
     const hours = b.activeHours(f.clientIp, f.serverIp);
     if (hours === null || hours.size === 24) return null;
