@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { xorshift } from '../testing/fuzz.js';
 import { createCaptureParser } from './parser.js';
 import { buildPcap, buildPcapng, type PcapngBlockSpec, recordingSink } from './pcap-builder.js';
 
@@ -224,14 +225,7 @@ test('a file that ends inside a block stops; a bad byte-order magic stops', () =
 });
 
 test('hostile input: mutated captures never throw and always terminate', () => {
-  // Deterministic xorshift so a failure is reproducible.
-  let seed = 0x2545f491;
-  const rnd = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = xorshift(0x2545f491).int;
   const seeds = [
     buildPcapng(mixed()),
     buildPcap({ linkType: 1, bigEndian: true }, [

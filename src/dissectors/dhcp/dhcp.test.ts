@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import { dhcpDissector } from './dhcp.dissector.js';
 import { newDhcpMessage, parseDhcp } from './dhcp.parse.js';
 
@@ -143,13 +144,7 @@ describe('dhcp dissector', () => {
   });
 
   it('survives random and mutated input (deterministic fuzz)', () => {
-    let seed = 0x2545f491;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const rnd = xorshift(0x2545f491).unit;
     for (let i = 0; i < 3000; i++) {
       const base = i % 2 === 0 ? DISCOVER : ACK;
       const b = base.slice(0, Math.floor(rnd() * (base.length + 20)));

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import type { Dissector, FlowInfo } from '../contract.js';
 import { type DnsState, dnsDissector, mdnsDissector } from './dns.dissector.js';
 import { newNameResult, readName } from './dns.parse.js';
@@ -136,13 +137,7 @@ describe('dns dissector', () => {
     assert.equal(run(dnsDissector, {}, [[0, [1, 2, 3]]]).violations.length, 1);
   });
   it('survives random and mutated input (deterministic fuzz)', () => {
-    let seed = 4242;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const rnd = xorshift(4242).unit;
     const bases = [QUERY, RESPONSE, MDNS_ANNOUNCE];
     for (let i = 0; i < 3000; i++) {
       const base = bases[i % 3] as number[];

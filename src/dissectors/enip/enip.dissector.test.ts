@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
 import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import type { FlowInfo } from '../contract.js';
 import { type EnipState, enipDissector, MAX_PENDING } from './enip.dissector.js';
 import { enipIoDissector } from './enip-io.dissector.js';
@@ -265,13 +266,7 @@ describe('enip dissector', () => {
   });
 
   it('survives random and mutated input (deterministic fuzz)', () => {
-    let seed = 0x2545f491;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 0x100000000;
-    };
+    const rnd = xorshift(0x2545f491).unit;
     const seeds = [
       rr(identityAll),
       rr(identityAllReply),

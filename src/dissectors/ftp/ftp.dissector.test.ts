@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
 import { FakeContext, feedChunks, testFlow } from '../../testing/fake-context.js';
+import { fuzzStream, textTemplates } from '../../testing/fuzz.js';
 import { ftpDissector } from './ftp.dissector.js';
 
 type Chunk = { dir: Direction; text: string };
@@ -103,29 +104,10 @@ describe('ftp dissector', () => {
   });
 
   it('survives 10k mutated chunks', () => {
-    let seed = 0x1234567;
-    const rnd = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
-    const ctx = new FakeContext(flow);
-    let s = ftpDissector.newState(flow);
-    const t0 = Date.now();
-    for (let i = 0; i < 10_000; i++) {
-      const c = LOGIN[rnd(LOGIN.length)] as Chunk;
-      const b = Uint8Array.from(Buffer.from(c.text, 'latin1'));
-      for (let k = 1 + rnd(3); k > 0; k--) b[rnd(b.length)] = rnd(256);
-      const len = rnd(4) === 0 ? rnd(b.length + 1) : b.length;
-      ctx.dir = c.dir;
-      const used = ftpDissector.parse(s, b, 0, len, ctx);
-      assert.ok(used >= 0 && used <= len);
-      if (rnd(40) === 0) {
-        ftpDissector.onEnd?.(s, ctx);
-        s = ftpDissector.newState(flow);
-      }
-    }
-    assert.ok(Date.now() - t0 < 5000);
+    fuzzStream(ftpDissector, flow, new FakeContext(flow), textTemplates(LOGIN), {
+      seed: 0x1234567,
+      flips: { min: 1, spread: 3 },
+      restartEvery: 40,
+    });
   });
 });

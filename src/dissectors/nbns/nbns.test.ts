@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import type { Dissector } from '../contract.js';
 import { nbnsDissector } from './nbns.dissector.js';
 import { decodeNbName } from './nbns.parse.js';
@@ -92,13 +93,7 @@ describe('nbns dissector', () => {
     assert.equal(run(nbnsDissector as Dissector<unknown>, [[0, [1, 2, 3]]]).violations.length, 1);
   });
   it('survives random and mutated input (deterministic fuzz)', () => {
-    let seed = 777;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const rnd = xorshift(777).unit;
     for (let i = 0; i < 3000; i++) {
       const base = i % 2 ? REGISTRATION : NODE_STATUS_RESPONSE;
       const b = Uint8Array.from(base).slice(0, Math.floor(rnd() * (base.length + 1)));

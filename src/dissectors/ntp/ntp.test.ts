@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import { ntpDissector } from './ntp.dissector.js';
 import { newNtpPacket, parseNtp } from './ntp.parse.js';
 
@@ -122,13 +123,7 @@ describe('ntp dissector', () => {
     assert.equal(run([[0, Uint8Array.from([0xff, 1, 2])]]).violations.length, 1);
   });
   it('survives random and mutated input (deterministic fuzz)', () => {
-    let seed = 0x1234567;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const rnd = xorshift(0x1234567).unit;
     const bases = [CLIENT, SERVER, MONLIST, READ_STATUS];
     for (let i = 0; i < 3000; i++) {
       const base = bases[i % 4] as Uint8Array;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { xorshift } from '../../testing/fuzz.js';
 import { syslogDissector } from './syslog.dissector.js';
 import { newSyslogHeader, parseSyslog } from './syslog.parse.js';
 
@@ -84,13 +85,7 @@ describe('syslog dissector', () => {
     assert.equal(run('tcp', ['\u0000\u0001hello']).violations.length, 1);
   });
   it('survives random input (deterministic fuzz)', () => {
-    let seed = 99;
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const rnd = xorshift(99).unit;
     for (let i = 0; i < 2000; i++) {
       const b = enc('<34>Oct 11 22:14:15 mymachine su: x\n12 <1>1 - - - -\n').slice(0, Math.floor(rnd() * 60));
       for (let k = 0; k < 4; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Direction } from '../../observations/observation.js';
 import { FakeContext, testFlow } from '../../testing/fake-context.js';
+import { fuzzStream, textTemplates } from '../../testing/fuzz.js';
 import { telnetDissector } from './telnet.dissector.js';
 
 type Chunk = { dir: Direction; text: string };
@@ -108,13 +109,6 @@ describe('telnet dissector', () => {
   });
 
   it('survives 10k mutated chunks', () => {
-    let seed = 0x51ed2701;
-    const rnd = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
     const texts = [
       '\xff\xfd\x18login: ',
       'admin\r\n',
@@ -125,21 +119,11 @@ describe('telnet dissector', () => {
       '\xff\xfa\x18\x00xterm\xff\xf0',
     ];
     const ctx = new FakeContext(flow);
-    let s = telnetDissector.newState(flow);
-    const t0 = Date.now();
-    for (let i = 0; i < 10_000; i++) {
-      const b = Uint8Array.from(Buffer.from(texts[rnd(texts.length)] as string, 'latin1'));
-      for (let k = rnd(3); k > 0; k--) b[rnd(b.length)] = rnd(256);
-      const len = rnd(4) === 0 ? rnd(b.length + 1) : b.length;
-      ctx.dir = rnd(2) as Direction;
-      const used = telnetDissector.parse(s, b, 0, len, ctx);
-      assert.ok(used >= 0 && used <= len);
-      if (rnd(40) === 0) {
-        telnetDissector.onEnd?.(s, ctx);
-        s = telnetDissector.newState(flow);
-      }
-    }
-    assert.ok(Date.now() - t0 < 5000);
+    fuzzStream(telnetDissector, flow, ctx, textTemplates(texts.map((text) => ({ text }))), {
+      seed: 0x51ed2701,
+      flips: { min: 0, spread: 3 },
+      restartEvery: 40,
+    });
     assert.ok(ctx.credentials.length > 0);
   });
 });
