@@ -1,6 +1,6 @@
 import type { AssetRecord } from '../inventory/model.js';
-import { ip4IsPrivate, parseIp4 } from '../util/net.js';
 import type { PlantAssetRow } from './check.js';
+import { isPublicIp } from './checks/support.js';
 import { acceptanceExpired, compareFindings } from './engine.js';
 import type { Finding, Severity } from './model.js';
 
@@ -99,15 +99,6 @@ export function assetWeight(
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-/** A public IPv4 or a global unicast IPv6 (2000::/3). */
-function isPublicIp(ip: string): boolean {
-  const v4 = parseIp4(ip);
-  if (v4 !== null) return !ip4IsPrivate(v4);
-  if (!ip.includes(':')) return false;
-  const first = Number.parseInt(ip.split(':')[0] || '0', 16);
-  return Number.isFinite(first) && (first & 0xe000) === 0x2000;
-}
 
 /** An internet host seen from the plant: not a router, and every address it has is public. */
 export function isInternetHost(a: AssetRecord): boolean {

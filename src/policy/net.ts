@@ -11,7 +11,7 @@ import {
   tcpServiceName,
   udpServiceName,
 } from '../engine/services.js';
-import { ip4ToString, ip6ToString } from '../util/net.js';
+import { ip4IsPublic, ip4ToString, ip6ToString } from '../util/net.js';
 
 export type IpVersion = 4 | 6;
 
@@ -175,25 +175,11 @@ export function intervalToCidrs(iv: Interval): Cidr[] {
 
 /**
  * A public internet address: a public IPv4 (the RFC 5737 documentation ranges count as public,
- * as in src/findings/checks/support.ts) or a global unicast IPv6 (2000::/3).
+ * util/net.ts ip4IsPublic) or a global unicast IPv6 (2000::/3).
  */
 export function isPublicAddress(ip: Ip): boolean {
   if (ip.v === 6) return ip.n >> 125n === 1n;
-  const n = Number(ip.n);
-  const a = n >>> 24;
-  const b = (n >>> 16) & 255;
-  const c24 = n >>> 8;
-  if (c24 === 0xc00002 || c24 === 0xc63364 || c24 === 0xcb0071) return true;
-  return !(
-    a === 10 ||
-    a === 127 ||
-    a === 0 ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 169 && b === 254) ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    a >= 224
-  );
+  return ip4IsPublic(Number(ip.n));
 }
 
 /** Multicast or broadcast: traffic to a group, not to a host in a zone. */

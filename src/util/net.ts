@@ -119,6 +119,15 @@ export function ip6ToString(b: Uint8Array, off = 0): string {
   return parts.join(':');
 }
 
+/**
+ * A public IPv4 address. The RFC 5737 documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+ * 203.0.113.0/24) lie in no private range, so they count as public: they stand for the
+ * internet in tests and the demo.
+ */
+export function ip4IsPublic(ip: number): boolean {
+  return !ip4IsPrivate(ip);
+}
+
 /** True for RFC 1918, loopback, link-local, CGNAT, multicast/broadcast and other non-public IPv4. */
 export function ip4IsPrivate(ip: number): boolean {
   const a = ip >>> 24;

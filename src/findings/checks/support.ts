@@ -5,7 +5,7 @@
 import { OT_PROTOCOLS } from '../../engine/services.js';
 import { bestFact } from '../../inventory/classify.js';
 import { type AssetRecord, type AssetRole, type LinkRecord, OT_ROLES } from '../../inventory/model.js';
-import { ip4IsPrivate, parseIp4 } from '../../util/net.js';
+import { ip4IsPublic, parseIp4 } from '../../util/net.js';
 import type { Severity } from '../model.js';
 
 /** Assets by key, built once per check run. */
@@ -83,23 +83,13 @@ export function assetShort(a: AssetRecord | undefined, key: string | null): stri
   return name ? `${clean(name, 40)} (${addr})` : addr;
 }
 
-/** Documentation ranges stand for the internet in tests and the demo (RFC 5737). */
-const DOC_RANGES: readonly [number, number][] = [
-  [0xc0000200, 24], // 192.0.2.0/24
-  [0xc6336400, 24], // 198.51.100.0/24
-  [0xcb007100, 24], // 203.0.113.0/24
-];
-
 /**
  * A public internet address for exposure purposes: a public IPv4 (RFC 5737 documentation ranges
  * included) or a global unicast IPv6 (2000::/3, documentation 2001:db8::/32 included).
  */
 export function isPublicIp(ip: string): boolean {
   const v4 = parseIp4(ip);
-  if (v4 !== null) {
-    for (const [net, bits] of DOC_RANGES) if (v4 >>> (32 - bits) === net >>> (32 - bits)) return true;
-    return !ip4IsPrivate(v4) && v4 !== 0xffffffff;
-  }
+  if (v4 !== null) return ip4IsPublic(v4);
   if (!ip.includes(':')) return false;
   const first = Number.parseInt(ip.split(':')[0] || '0', 16);
   return Number.isFinite(first) && (first & 0xe000) === 0x2000;
