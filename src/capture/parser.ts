@@ -67,6 +67,7 @@ export function createCaptureParser(sink: PacketSink): CaptureParser {
       }
       // A file that ends inside its own file header never held a packet: that is an error, not a stop.
       const minHeader = stats.format === 'pcap' ? PCAP_FILE_HEADER_LEN : PCAPNG_MIN;
+      reader.flush();
       if (stats.stop === null && stats.packets === 0 && stats.bytes < minHeader) {
         failed = true;
         throw new NotACaptureError(

@@ -1,4 +1,5 @@
 import { LIMITS } from '../bytes/errors.js';
+import { u32 } from '../bytes/words.js';
 import { ChunkedReader } from './chunked.js';
 import type { CaptureStats, PacketSink } from './types.js';
 
@@ -108,33 +109,31 @@ export class PcapReader extends ChunkedReader {
       this.readHeader(buf, off);
       off += PCAP_FILE_HEADER_LEN;
     }
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const le = this.le;
     const nanos = this.nanos;
     const recHdr = this.recHdr;
     const maxCap = this.maxCap;
     const lt = this.linkType;
     const sink = this.sink;
-    let count = 0;
-    let truncated = 0;
+    // Counters go to fields inside the loop, and nothing but the return follows it: V8 compiles
+    // this loop while it runs (on-stack replacement), before code after it has ever run, and
+    // such code without type feedback sends the compiled loop back to the interpreter at the
+    // end of every chunk.
     while (end - off >= recHdr) {
-      const capLen = dv.getUint32(off + 8, le);
+      const capLen = u32(buf, off + 8, le);
       if (capLen > maxCap) {
         this.badCapLen(off, capLen);
         break;
       }
       if (end - off - recHdr < capLen) break;
-      const origLen = dv.getUint32(off + 12, le);
-      const frac = dv.getUint32(off + 4, le);
-      const tsUs = dv.getUint32(off, le) * 1e6 + (nanos ? Math.floor(frac / 1000) : frac);
-      if (capLen < origLen) truncated++;
-      count++;
+      const origLen = u32(buf, off + 12, le);
+      const frac = u32(buf, off + 4, le);
+      const tsUs = u32(buf, off, le) * 1e6 + (nanos ? Math.floor(frac / 1000) : frac);
+      if (capLen < origLen) this.truncated++;
+      this.count++;
       sink.packet(lt, tsUs, buf, off + recHdr, capLen, origLen);
       off += recHdr + capLen;
     }
-    this.count += count;
-    this.truncated += truncated;
-    this.stats.packets += count;
     return off;
   }
 
@@ -142,6 +141,7 @@ export class PcapReader extends ChunkedReader {
     if (this.count > 0) {
       const lt = this.linkType;
       this.stats.linkTypes[lt] = (this.stats.linkTypes[lt] ?? 0) + this.count;
+      this.stats.packets += this.count;
       this.count = 0;
     }
     this.stats.truncatedPackets += this.truncated;

@@ -1,3 +1,4 @@
+import { u16, u32 } from '../bytes/words.js';
 import { ChunkedReader } from './chunked.js';
 import type { CaptureStats, PacketSink } from './types.js';
 
@@ -168,28 +169,27 @@ export class PcapngReader extends ChunkedReader {
   }
 
   protected consume(buf: Uint8Array, off: number, end: number): number {
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const sink = this.sink;
     const ifPackets = this.ifPackets;
     let le = this.le;
-    let truncated = 0;
-    let packets = 0;
+    // Counters go to fields inside the loop, and nothing but the return follows it (see
+    // PcapReader.consume: code after a loop compiled while it runs has no type feedback).
     while (end - off >= 12) {
       let len: number;
-      if (!this.sawShb || dv.getUint32(off, true) === BlockType.SHB) {
+      if (!this.sawShb || u32(buf, off, true) === BlockType.SHB) {
         len = this.blockLength(buf, off);
         if (len < 0) break;
       } else {
-        // Hot path for packet blocks: same checks as blockLength, without its DataView.
-        len = dv.getUint32(off + 4, le);
+        // Hot path for packet blocks: same checks as blockLength, with element loads.
+        len = u32(buf, off + 4, le);
         if (len < 12 || (len & 3) !== 0 || len > MAX_BLOCK) {
           this.blockLength(buf, off);
           break;
         }
       }
       if (end - off < len) break;
-      const trailer = dv.getUint32(off + len - 4, le);
-      const type = dv.getUint32(off, le);
+      const trailer = u32(buf, off + len - 4, le);
+      const type = u32(buf, off, le);
       if (type === BlockType.EPB || type === BlockType.PB) {
         if (trailer !== len) {
           this.badTrailer(off, type, len, trailer);
@@ -199,8 +199,8 @@ export class PcapngReader extends ChunkedReader {
           this.stop(this.base + off, `corrupt ${blockTypeName(type)} block: length ${len} too short`);
           break;
         }
-        const iface = type === BlockType.EPB ? dv.getUint32(off + 8, le) : dv.getUint16(off + 8, le);
-        const capLen = dv.getUint32(off + 20, le);
+        const iface = type === BlockType.EPB ? u32(buf, off + 8, le) : u16(buf, off + 8, le);
+        const capLen = u32(buf, off + 20, le);
         if (capLen > len - 32) {
           this.stop(
             this.base + off,
@@ -211,30 +211,26 @@ export class PcapngReader extends ChunkedReader {
         if (iface >= this.ifCount) {
           this.skip('packet-unknown-interface');
         } else {
-          const origLen = dv.getUint32(off + 24, le);
-          const tsUs = this.toUs(iface, dv.getUint32(off + 12, le), dv.getUint32(off + 16, le));
+          const origLen = u32(buf, off + 24, le);
+          const tsUs = this.toUs(iface, u32(buf, off + 12, le), u32(buf, off + 16, le));
           this.lastTsUs = tsUs;
-          if (capLen < origLen) truncated++;
+          if (capLen < origLen) this.truncated++;
           ifPackets[iface]++;
-          packets++;
           sink.packet(this.ifLinkType[iface] as number, tsUs, buf, off + 28, capLen, origLen);
         }
       } else {
-        // Rare blocks: finish the per-chunk counters first, a section header resets interfaces.
-        this.stats.packets += packets;
-        packets = 0;
-        if (!this.otherBlock(buf, dv, off, len, trailer)) break;
+        // Rare blocks (a section header resets interfaces, after flushing their counts).
+        if (!this.otherBlock(buf, off, len, trailer)) break;
         le = this.le;
       }
       off += len;
     }
-    this.stats.packets += packets;
-    this.truncated += truncated;
     return off;
   }
 
   /** SHB, IDB, SPB and skipped blocks. Returns false after a stop. */
-  private otherBlock(buf: Uint8Array, dv: DataView, off: number, len: number, trailerRaw: number): boolean {
+  private otherBlock(buf: Uint8Array, off: number, len: number, trailerRaw: number): boolean {
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const typeLe = dv.getUint32(off, true);
     if (typeLe === BlockType.SHB) {
       const le = dv.getUint32(off + 8, true) === BYTE_ORDER_MAGIC;
@@ -291,7 +287,6 @@ export class PcapngReader extends ChunkedReader {
       if (snap !== 0 && snap < capLen) capLen = snap;
       if (capLen < origLen) this.truncated++;
       this.ifPackets[0]++;
-      this.stats.packets++;
       this.sink.packet(this.ifLinkType[0] as number, this.lastTsUs, buf, off + 12, capLen, origLen);
       return true;
     }
@@ -380,6 +375,7 @@ export class PcapngReader extends ChunkedReader {
       if (n > 0) {
         const t = this.ifLinkType[i] as number;
         lt[t] = (lt[t] ?? 0) + n;
+        this.stats.packets += n;
         this.ifPackets[i] = 0;
       }
     }

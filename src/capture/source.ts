@@ -14,8 +14,22 @@ export interface ReadProgress {
 export interface ReadCaptureOptions {
   /** Called after every chunk read. */
   onProgress?: (p: ReadProgress) => void;
-  /** Read size in bytes (default 1 MiB). */
+  /** Read size in bytes (default 1 MiB; with `pool`, the size of its buffers). */
   chunkSize?: number;
+  /** Where chunks of a plain capture file are read into (default: two private buffers). */
+  pool?: ChunkPool;
+}
+
+/**
+ * Buffers for the chunks of a capture file, from their owner: the two-thread pipeline reads into
+ * shared memory so that the other thread can see packet bytes where they were read (engine/ring.ts).
+ * At most two buffers are out at a time: the chunk being parsed and the one being read.
+ */
+export interface ChunkPool {
+  /** A buffer to read the next chunk into (may block until the owner frees one). */
+  next(): Uint8Array;
+  /** Every packet of the chunk in `buf` has been given to the sink. */
+  parsed(buf: Uint8Array): void;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -63,7 +77,7 @@ export async function readCapture(
   opts: ReadCaptureOptions = {},
 ): Promise<CaptureStats> {
   if (path === '-') return readCaptureStream(process.stdin, sink, opts);
-  const chunkSize = Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64);
+  const pool = opts.pool;
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -81,10 +95,12 @@ export async function readCapture(
       throw new Error(`cannot open capture '${path}': ${explainFsError(err)}`);
     }
     // Two buffers: the next read runs while the current chunk is parsed.
-    let cur: Buffer = Buffer.allocUnsafe(chunkSize);
-    let nxt: Buffer = Buffer.allocUnsafe(chunkSize);
-    const readInto = (b: Buffer) =>
-      fh.read(b, 0, chunkSize, null).catch((err: unknown) => {
+    const chunkSize = Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64);
+    const take = pool ? () => pool.next() : () => Buffer.allocUnsafe(chunkSize);
+    let cur = take();
+    let nxt = take();
+    const readInto = (b: Uint8Array) =>
+      fh.read(b, 0, b.length, null).catch((err: unknown) => {
         throw new Error(`cannot read capture '${path}': ${explainFsError(err)}`);
       });
     let n = (await readInto(cur)).bytesRead;
@@ -105,6 +121,7 @@ export async function readCapture(
         // Keep the pending read from becoming an unhandled rejection if parsing throws first.
         pending.catch(() => {});
         parser.push(cur.subarray(0, n));
+        pool?.parsed(cur);
         opts.onProgress?.({ bytesRead, totalBytes });
         if (parser.stats.stop !== null) {
           await pending;
@@ -113,7 +130,7 @@ export async function readCapture(
         n = (await pending).bytesRead;
         const t = cur;
         cur = nxt;
-        nxt = t;
+        nxt = pool && n > 0 ? pool.next() : t;
       }
       return parser.end();
     } catch (err) {

@@ -12,7 +12,7 @@ import type { InventorySnapshot } from '../inventory/model.js';
 import type { Observation } from '../observations/observation.js';
 import { FlowBack, type ProtocolCount } from './back.js';
 import { type FrontCounts, type FrontSummary, PacketFront } from './front.js';
-import { runParallel } from './parallel.js';
+import { type RingSizes, runParallel } from './parallel.js';
 
 export interface AnalyzeOptions {
   registry?: DissectorRegistry;
@@ -30,8 +30,8 @@ export interface AnalyzeOptions {
    * 2 for a file of at least 64 MiB on a machine with two or more cores, when no `registry` is given.
    */
   threads?: 1 | 2 | 'auto';
-  /** Size of the ring between the threads (a power of two; default 16 MiB). Tests use small ones. */
-  ringBytes?: number;
+  /** Sizes of the shared memory between the threads (parallel.ts). Tests use small ones. */
+  ring?: RingSizes;
 }
 
 /**
@@ -90,7 +90,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
   if (threads === 2) {
     ({ capture, summary: front } = await runParallel(path, back, {
       ...(onProgress ? { onProgress } : {}),
-      ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}),
+      ...(opts.ring ? { sizes: opts.ring } : {}),
     }));
   } else {
     const f = new PacketFront(registry, back);

@@ -14,12 +14,12 @@ import { corpusPath, hasCorpus } from '../testing/corpus.js';
 import { TEST_CREDENTIAL_KEY } from '../testing/fake-context.js';
 import { arp, ethernet, ipv4, tcpConversation, udp } from '../testing/frames.js';
 import { type AnalysisOutcome, type AnalyzeOptions, analyzeCapture } from './analyze.js';
-import { prewarmFront } from './parallel.js';
+import { prewarmFront, type RingSizes } from './parallel.js';
 
 /**
  * The two-thread pipeline (front in a worker, back here, a shared ring between) must give what
  * the one-thread pipeline gives: every hook event in the same order, the same inventory, counts
- * and protocols. Small rings force the writer to wrap and to wait for the reader.
+ * and protocols. Small shared memory forces the writer to wrap and to wait for the reader.
  */
 interface Run {
   events: (['obs', Observation, FlowInfo, boolean] | ['flow', FlowEvent] | ['arp', ArpEvent])[];
@@ -50,9 +50,9 @@ function stable(o: AnalysisOutcome): unknown {
   return { ...o, seconds: 0, threads: 0, snapshot: { ...o.snapshot, analysis } };
 }
 
-async function assertSame(path: string, ringBytes?: number, extra: AnalyzeOptions = {}): Promise<Run> {
+async function assertSame(path: string, ring?: RingSizes, extra: AnalyzeOptions = {}): Promise<Run> {
   const one = await run(path, { ...extra, threads: 1 });
-  const two = await run(path, { ...extra, threads: 2, ...(ringBytes ? { ringBytes } : {}) });
+  const two = await run(path, { ...extra, threads: 2, ...(ring ? { ring } : {}) });
   assert.equal(two.events.length, one.events.length, `${path}: number of hook events`);
   for (let i = 0; i < one.events.length; i++) {
     assert.deepStrictEqual(two.events[i], one.events[i], `${path}: hook event ${i}`);
@@ -62,6 +62,14 @@ async function assertSame(path: string, ringBytes?: number, extra: AnalyzeOption
   assert.deepEqual([one.outcome.threads, two.outcome.threads], [1, 2]);
   return two;
 }
+
+/**
+ * Small shared memory: the ring wraps and the writer waits for room; the input area's chunks are
+ * read into again and again (the reader waits for the back), and many packets cross chunks.
+ */
+const TINY: RingSizes = { ringBytes: 4096, chunkBytes: 512, inputChunks: 3 };
+const SMALL: RingSizes = { ringBytes: 64 * 1024, chunkBytes: 16 * 1024, inputChunks: 3 };
+const MEDIUM: RingSizes = { ringBytes: 1 << 20, chunkBytes: 64 * 1024, inputChunks: 4 };
 
 /** Runs `fn` with a fresh temp folder, removed afterwards. */
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -156,7 +164,7 @@ test('parallel pipeline: every kind of event crosses the ring as it happened', (
   inTempDir(async (dir) => {
     const path = join(dir, 'mixed.pcap');
     writeFileSync(path, mixedCapture());
-    const r = await assertSame(path, 4096);
+    const r = await assertSame(path, TINY);
     assert.equal(r.progress, r.outcome.capture.packets, 'the last progress report counts every packet');
     const protocols = Object.keys(r.outcome.protocols);
     for (const p of ['modbus', 'ntp', 'lldp', 'stp']) assert.ok(protocols.includes(p), `${p} in ${protocols}`);
@@ -169,11 +177,11 @@ test('parallel pipeline: the demo plant through a 64 KiB ring equals the one-thr
   inTempDir(async (dir) => {
     const path = join(dir, 'plant.pcap');
     await writePlantCapture(path, { packets: 60_000 });
-    const r = await assertSame(path, 64 * 1024);
+    const r = await assertSame(path, SMALL);
     assert.ok(r.events.length > 20_000, `${r.events.length} events`);
     assert.ok(Object.keys(r.outcome.protocols).length >= 8);
     // With the rules' repeat filter (src/detect/run.ts), fewer events, still the same on both.
-    const filtered = await assertSame(path, 64 * 1024, { repeatOps: new Set(['write', 'control']) });
+    const filtered = await assertSame(path, SMALL, { repeatOps: new Set(['write', 'control']) });
     assert.ok(filtered.events.length < r.events.length / 2, `${filtered.events.length} of ${r.events.length}`);
     assert.deepStrictEqual(filtered.outcome.snapshot.links, r.outcome.snapshot.links, 'links count every transaction');
   }));
@@ -194,16 +202,16 @@ test('parallel pipeline: a reader thread started on a capture ahead of time is t
     const path = join(dir, 'mixed.pcap');
     writeFileSync(path, mixedCapture());
     const big = join(dir, 'plant.pcap');
-    // More records than the 16 MiB ring holds.
+    // More than the shared memory holds (23 MB of capture, 16 MiB of input area).
     await writePlantCapture(big, { packets: 250_000 });
     // Started on the capture the run then reads: the work in progress is taken over.
     prewarmFront(path);
     await assertSame(path);
-    // The whole capture fits in the ring: the thread ends (and says so) before anyone reads.
+    // The whole capture fits in the shared memory: the thread ends (and says so) before anyone reads.
     prewarmFront(path);
     await new Promise((r) => setTimeout(r, 500));
     await assertSame(path);
-    // A capture that fills the ring: the thread waits for its reader, then goes on.
+    // A capture that fills the shared memory: the thread waits for its reader, then goes on.
     prewarmFront(big);
     await new Promise((r) => setTimeout(r, 300));
     await assertSame(big);
@@ -211,7 +219,7 @@ test('parallel pipeline: a reader thread started on a capture ahead of time is t
     prewarmFront(big);
     await assertSame(path);
     prewarmFront(path);
-    await assertSame(path, 64 * 1024);
+    await assertSame(path, SMALL);
     // A capture that cannot be read: the error comes when the run takes the thread over.
     const junk = join(dir, 'junk.pcap');
     writeFileSync(junk, Buffer.from('not a capture\n'.repeat(20)));
@@ -286,7 +294,7 @@ test('parallel pipeline: corpus captures give the same results on one and two th
     const path = corpusPath(rel);
     const one = await analyzeCapture(path, { threads: 1 }).catch(() => null);
     if (one === null) continue; // not a capture: the error test above covers that
-    await assertSame(path, 1 << 20);
+    await assertSame(path, MEDIUM);
     checked++;
   }
   console.log(`parallel pipeline: ${checked} corpus captures identical on one and two threads`);

@@ -16,17 +16,31 @@ import { RING_CTRL_SLOTS, RING_WRITE, type RingProgress, readRing } from './ring
  */
 export interface FrontWorkerData {
   path: string;
+  /** The ring of records, and its control words. */
   data: SharedArrayBuffer;
   ctrl: SharedArrayBuffer;
+  /** The input area the capture is read into, in chunks of `chunkBytes` (ring.ts SharedChunks). */
+  input: SharedArrayBuffer;
+  chunkBytes: number;
   idleTimeoutUs: number | undefined;
+}
+
+/** Sizes of the shared memory; tests make them small so that everything wraps and waits. */
+export interface RingSizes {
+  ringBytes?: number;
+  chunkBytes?: number;
+  inputChunks?: number;
 }
 
 export type FrontWorkerMessage =
   | { type: 'end'; capture: CaptureStats; summary: FrontSummary }
   | { type: 'error'; name: string; message: string };
 
-/** Ring size: 16 MiB holds ~150k packets of the demo plant (the front may run that far ahead). */
+/** Ring size: 16 MiB holds ~500k records of the demo plant whose bytes are in the input area. */
 const RING_BYTES = 16 * 1024 * 1024;
+/** The input area: 16 chunks of 1 MiB, ~170k packets of the demo plant (the front may run that far ahead). */
+const CHUNK_BYTES = 1024 * 1024;
+const INPUT_CHUNKS = 16;
 
 const WORKER_URL = new URL('./front-worker.js', import.meta.url);
 /** A reader thread started ahead of time, waiting for its job (see prewarmFront). */
@@ -71,7 +85,7 @@ export function prewarmFront(path?: string): void {
   warm = null;
   w.removeAllListeners('error');
   w.removeAllListeners('exit');
-  const s: StartedJob = { path, worker: w, job: newJob(path, RING_BYTES), messages: [], error: null, exitCode: null };
+  const s: StartedJob = { path, worker: w, job: newJob(path, {}), messages: [], error: null, exitCode: null };
   w.on('message', (m: FrontWorkerMessage) => s.messages.push(m));
   w.on('error', (err) => {
     s.error ??= err instanceof Error ? err : new Error(String(err));
@@ -83,11 +97,14 @@ export function prewarmFront(path?: string): void {
   started = s;
 }
 
-function newJob(path: string, ringBytes: number, idleTimeoutUs?: number): FrontWorkerData {
+function newJob(path: string, sizes: RingSizes, idleTimeoutUs?: number): FrontWorkerData {
+  const chunkBytes = sizes.chunkBytes ?? CHUNK_BYTES;
   return {
     path,
-    data: new SharedArrayBuffer(ringBytes),
+    data: new SharedArrayBuffer(sizes.ringBytes ?? RING_BYTES),
     ctrl: new SharedArrayBuffer(RING_CTRL_SLOTS * 4),
+    input: new SharedArrayBuffer(chunkBytes * (sizes.inputChunks ?? INPUT_CHUNKS)),
+    chunkBytes,
     idleTimeoutUs,
   };
 }
@@ -112,16 +129,16 @@ function adoptReader(): Worker | null {
 export async function runParallel(
   path: string,
   back: FlowBack,
-  opts: { idleTimeoutUs?: number; onProgress?: (p: RingProgress) => void; ringBytes?: number } = {},
+  opts: { idleTimeoutUs?: number; onProgress?: (p: RingProgress) => void; sizes?: RingSizes } = {},
 ): Promise<{ capture: CaptureStats; summary: FrontSummary }> {
   // A job prewarmFront(path) started on this capture with the default options is taken over.
   let pre = started;
   started = null;
-  if (pre !== null && (pre.path !== path || opts.ringBytes !== undefined || opts.idleTimeoutUs !== undefined)) {
+  if (pre !== null && (pre.path !== path || opts.sizes !== undefined || opts.idleTimeoutUs !== undefined)) {
     void pre.worker.terminate();
     pre = null;
   }
-  const job = pre?.job ?? newJob(path, opts.ringBytes ?? RING_BYTES, opts.idleTimeoutUs);
+  const job = pre?.job ?? newJob(path, opts.sizes ?? {}, opts.idleTimeoutUs);
   const { data } = job;
   const ctrl = new Int32Array(job.ctrl);
   let worker: Worker;
@@ -165,6 +182,7 @@ export async function runParallel(
     await readRing(data, ctrl, back, {
       done: () => result !== null,
       failed: () => failure !== null,
+      input: job.input,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { ChunkPool } from '../capture/source.js';
 import type { Flow } from '../decode/flow-table.js';
 import type { Direction } from '../observations/observation.js';
 import type { BackSink } from './front.js';
@@ -16,8 +17,15 @@ import type { BackSink } from './front.js';
  * `u8 type`. Fields are read and written through aligned typed-array views of the same memory
  * (DataView on shared memory is several times slower) in the machine's byte order, which both
  * threads share; MACs and times are float64 (exact up to 2^53); strings are latin1 with a
- * one-byte length (addresses and protocol names, all ASCII). Bytes for dissectors are copied in
- * and handed to the back as views into the ring, valid only during the call as the contract says.
+ * one-byte length (addresses and protocol names, all ASCII).
+ *
+ * Bytes for dissectors are not copied when they lie in the capture chunk the packet came from:
+ * the worker reads the file into shared memory too (`SharedChunks`, the input area), and a
+ * DATA/UDP record then holds the bytes' offset there instead of the bytes. A chunk's buffer is
+ * read into again only after the reader has finished every record written while it was parsed.
+ * Bytes from elsewhere (a record that crossed chunks, out-of-order segments held by the TCP
+ * reassembly, IP fragments, L2 payloads) are copied into the record. Either way the back gets a
+ * view valid only during the call, as the dissector contract says.
  */
 export const RING_WRITE = 0;
 const RING_READ = 1;
@@ -41,8 +49,10 @@ const GAP = 10;
 
 /** Offset of the addresses in flow records. */
 const FLOW_STR = 136;
-/** Header of DATA/UDP records; the bytes follow. */
+/** Header of DATA/UDP records; the bytes follow, unless the record refers to the input area. */
 const SEG_HDR = 32;
+/** DATA/UDP flag byte (at +6): the bytes are in the input area, at the offset in word 4. */
+const IN_INPUT = 1;
 /** Records published between notifications, at most. */
 const PUBLISH_EVERY = 1024;
 /** Bytes the reader processes between releases of ring space. */
@@ -75,13 +85,20 @@ export class RingWriter implements BackSink {
   /** The last source buffer and a DataView of it (packets come from a few reused buffers). */
   private srcBuf: Uint8Array | null = null;
   private srcDv: DataView = new DataView(new ArrayBuffer(0));
+  /** Offset of the last source buffer in the input area, or -1 when it lies elsewhere. */
+  private srcInput = -1;
   /** The reader's position when last read (it only moves forward). */
   private readSeen = 0;
   private unpublished = 0;
 
+  /**
+   * `input`: the input area the worker reads the capture into (see SharedChunks); bytes in it
+   * are passed by offset.
+   */
   constructor(
     data: SharedArrayBuffer,
     private readonly ctrl: Int32Array,
+    private readonly input: SharedArrayBuffer | null = null,
   ) {
     this.u8 = new Uint8Array(data);
     this.u32 = new Uint32Array(data);
@@ -108,11 +125,21 @@ export class RingWriter implements BackSink {
 
   private waitForRoom(need: number): void {
     if (need > this.size / 2) throw new Error(`record of ${need} bytes does not fit the ring`);
+    this.waitForReader(this.size - need);
+  }
+
+  /** Where the next record goes, as a position that only grows (modulo 2^32). */
+  get position(): number {
+    return this.w;
+  }
+
+  /** Blocks until the reader is at most `behind` bytes behind the writer; publishes first so it can get there. */
+  waitForReader(behind: number): void {
     const ctrl = this.ctrl;
     for (;;) {
       const r = Atomics.load(ctrl, RING_READ);
       this.readSeen = r;
-      if (((this.w - r) | 0) + need <= this.size) return;
+      if (((this.w - r) | 0) <= behind) return;
       this.publish();
       Atomics.store(ctrl, WRITER_WAITING, 1);
       // The reader may have moved on between the check and the flag: look again before sleeping.
@@ -141,10 +168,7 @@ export class RingWriter implements BackSink {
    * byte loops slow (2.5x and 3x for a 60-byte payload).
    */
   private bytes(pos: number, buf: Uint8Array, off: number, len: number): void {
-    if (buf !== this.srcBuf) {
-      this.srcBuf = buf;
-      this.srcDv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    }
+    if (buf !== this.srcBuf) this.source(buf);
     const dv = this.srcDv;
     const u32 = this.u32;
     let k = pos >> 2;
@@ -152,6 +176,12 @@ export class RingWriter implements BackSink {
     for (; i + 4 <= len; i += 4) u32[k++] = dv.getUint32(off + i, HOST_LE);
     const u8 = this.u8;
     for (; i < len; i++) u8[pos + i] = buf[off + i] as number;
+  }
+
+  private source(buf: Uint8Array): void {
+    this.srcBuf = buf;
+    this.srcDv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.srcInput = this.input !== null && buf.buffer === this.input ? buf.byteOffset : -1;
   }
 
   /** Writes a short latin1 string at `pos` (length byte first); returns the next offset. */
@@ -171,14 +201,22 @@ export class RingWriter implements BackSink {
     off: number,
     len: number,
   ): void {
-    const size = align8(SEG_HDR + len);
+    if (buf !== this.srcBuf) this.source(buf);
+    const inInput = this.srcInput >= 0;
+    const size = inInput ? SEG_HDR : align8(SEG_HDR + len);
     const pos = this.reserve(size);
     const i = pos >> 2;
     this.u8[pos + 5] = dir;
     this.u32[i + 2] = slot;
     this.u32[i + 5] = len;
     this.f64[(pos >> 3) + 3] = tsUs;
-    this.bytes(pos + SEG_HDR, buf, off, len);
+    if (inInput) {
+      this.u8[pos + 6] = IN_INPUT;
+      this.u32[i + 4] = this.srcInput + off;
+    } else {
+      this.u8[pos + 6] = 0;
+      this.bytes(pos + SEG_HDR, buf, off, len);
+    }
     this.commit(pos, size, type);
   }
 
@@ -372,6 +410,19 @@ function latin1(u8: Uint8Array, pos: number, len: number): string {
   return s;
 }
 
+/** The ring as the reader sees it: views of the shared memory and where to deliver. */
+interface ReaderState {
+  u8: Uint8Array;
+  u32: Uint32Array;
+  f64: Float64Array;
+  /** The input area, or an empty array without one. */
+  inU8: Uint8Array;
+  mask: number;
+  ctrl: Int32Array;
+  back: BackSink;
+  onProgress: ((p: RingProgress) => void) | undefined;
+}
+
 /**
  * Reads records as the writer publishes them and calls `back` for each, until `done()` says the
  * writer has finished (and everything it published has been read) or `failed()` says it never will.
@@ -381,12 +432,24 @@ export async function readRing(
   data: SharedArrayBuffer,
   ctrl: Int32Array,
   back: BackSink,
-  opts: { done: () => boolean; failed: () => boolean; onProgress?: (p: RingProgress) => void },
+  opts: {
+    done: () => boolean;
+    failed: () => boolean;
+    onProgress?: (p: RingProgress) => void;
+    /** The writer's input area (SharedChunks), when it has one. */
+    input?: SharedArrayBuffer;
+  },
 ): Promise<void> {
-  const u8 = new Uint8Array(data);
-  const u32 = new Uint32Array(data);
-  const f64 = new Float64Array(data);
-  const mask = data.byteLength - 1;
+  const st: ReaderState = {
+    u8: new Uint8Array(data),
+    u32: new Uint32Array(data),
+    f64: new Float64Array(data),
+    inU8: new Uint8Array(opts.input ?? new ArrayBuffer(0)),
+    mask: data.byteLength - 1,
+    ctrl,
+    back,
+    onProgress: opts.onProgress,
+  };
   let r = Atomics.load(ctrl, RING_READ);
   for (;;) {
     const w = Atomics.load(ctrl, RING_WRITE);
@@ -404,102 +467,177 @@ export async function readRing(
       Atomics.store(ctrl, READER_WAITING, 0);
       continue;
     }
-    let released = 0;
-    while (r !== w) {
-      const pos = r & mask;
-      const i = pos >> 2;
-      const j = pos >> 3;
-      const size = u32[i] as number;
-      const type = u8[pos + 4];
-      switch (type) {
-        case DATA:
-        case UDP: {
-          const slot = u32[i + 2] as number;
-          const dir = u8[pos + 5] as Direction;
-          const ts = f64[j + 3] as number;
-          const len = u32[i + 5] as number;
-          if (type === DATA) back.streamData(slot, dir, ts, u8, pos + SEG_HDR, len);
-          else back.udp(slot, dir, ts, u8, pos + SEG_HDR, len);
-          break;
-        }
-        case GAP:
-          back.streamGap(u32[i + 2] as number, u8[pos + 5] as Direction, f64[j + 2] as number, f64[j + 3] as number);
-          break;
-        case NEW_FLOW:
-          back.newFlow(u32[i + 2] as number, readFlow(u8, u32, f64, pos), (u32[i + 3] as number) - 1);
-          break;
-        case FLOW_END:
-          back.flowEnded(u32[i + 2] as number, readFlow(u8, u32, f64, pos));
-          break;
-        case ATTACH:
-          back.attach(u32[i + 2] as number, (u32[i + 3] as number) - 1);
-          break;
-        case IP: {
-          const sLen = u8[pos + 40] as number;
-          const dLen = u8[pos + 41 + sLen] as number;
-          back.ipPacket(
-            f64[j + 1] as number,
-            latin1(u8, pos + 41, sLen),
-            f64[j + 2] as number,
-            latin1(u8, pos + 42 + sLen, dLen),
-            f64[j + 3] as number,
-            u32[i + 8] as number,
-            u32[i + 9] as number,
-          );
-          break;
-        }
-        case ARP:
-          back.arp(
-            u32[i + 2] as number,
-            f64[j + 3] as number,
-            u32[i + 3] as number,
-            f64[j + 4] as number,
-            u32[i + 4] as number,
-            f64[j + 5] as number,
-            u32[i + 5] as number,
-            u32[i + 12] as number,
-          );
-          break;
-        case L2: {
-          const nLen = u8[pos + 48] as number;
-          back.l2(
-            (u32[i + 2] as number) - 1,
-            latin1(u8, pos + 49, nLen),
-            f64[j + 2] as number,
-            f64[j + 3] as number,
-            f64[j + 4] as number,
-            u32[i + 3] as number,
-            u32[i + 10] as number,
-            u8,
-            pos + align4(49 + nLen),
-            u32[i + 11] as number,
-          );
-          break;
-        }
-        case PROGRESS:
-          if (opts.onProgress) {
-            const total = f64[j + 2] as number;
-            opts.onProgress({
-              bytesRead: f64[j + 1] as number,
-              totalBytes: total < 0 ? null : total,
-              packets: f64[j + 3] as number,
-            });
-          }
-          break;
-        case PAD:
-          break;
-        default:
-          throw new Error(`ring: unknown record type ${type} at ${pos}`);
-      }
-      r = (r + size) | 0;
-      released += size;
-      if (released >= RELEASE_EVERY) {
-        released = 0;
-        Atomics.store(ctrl, RING_READ, r);
-        if (Atomics.load(ctrl, WRITER_WAITING) !== 0) Atomics.notify(ctrl, RING_READ);
-      }
+    r = drain(st, r, w);
+    release(ctrl, r);
+  }
+}
+
+function release(ctrl: Int32Array, r: number): void {
+  Atomics.store(ctrl, RING_READ, r);
+  if (Atomics.load(ctrl, WRITER_WAITING) !== 0) Atomics.notify(ctrl, RING_READ);
+}
+
+/**
+ * Delivers the records in [r, w) and returns w. Stream data, nearly every record, is handled
+ * here; the rest in `other`. Keeping this loop small keeps V8's optimised code for it small: it
+ * is compiled again whenever a path it inlined meets a case it has not seen, and every record
+ * type is such a case the first time it comes.
+ */
+function drain(st: ReaderState, r: number, w: number): number {
+  const { u8, u32, f64, inU8, mask, back } = st;
+  let released = 0;
+  while (r !== w) {
+    const pos = r & mask;
+    const i = pos >> 2;
+    const size = u32[i] as number;
+    if (u8[pos + 4] === DATA) {
+      const inInput = u8[pos + 6] === IN_INPUT;
+      back.streamData(
+        u32[i + 2] as number,
+        u8[pos + 5] as Direction,
+        f64[(pos >> 3) + 3] as number,
+        inInput ? inU8 : u8,
+        inInput ? (u32[i + 4] as number) : pos + SEG_HDR,
+        u32[i + 5] as number,
+      );
+    } else {
+      other(st, pos);
     }
-    Atomics.store(ctrl, RING_READ, r);
-    if (Atomics.load(ctrl, WRITER_WAITING) !== 0) Atomics.notify(ctrl, RING_READ);
+    r = (r + size) | 0;
+    released += size;
+    if (released >= RELEASE_EVERY) {
+      released = 0;
+      release(st.ctrl, r);
+    }
+  }
+  return r;
+}
+
+/** Every record but stream data (see drain). */
+function other(st: ReaderState, pos: number): void {
+  const { u8, u32, f64, back } = st;
+  const i = pos >> 2;
+  const j = pos >> 3;
+  const type = u8[pos + 4];
+  switch (type) {
+    case UDP: {
+      const inInput = u8[pos + 6] === IN_INPUT;
+      back.udp(
+        u32[i + 2] as number,
+        u8[pos + 5] as Direction,
+        f64[j + 3] as number,
+        inInput ? st.inU8 : u8,
+        inInput ? (u32[i + 4] as number) : pos + SEG_HDR,
+        u32[i + 5] as number,
+      );
+      break;
+    }
+    case GAP:
+      back.streamGap(u32[i + 2] as number, u8[pos + 5] as Direction, f64[j + 2] as number, f64[j + 3] as number);
+      break;
+    case NEW_FLOW:
+      back.newFlow(u32[i + 2] as number, readFlow(u8, u32, f64, pos), (u32[i + 3] as number) - 1);
+      break;
+    case FLOW_END:
+      back.flowEnded(u32[i + 2] as number, readFlow(u8, u32, f64, pos));
+      break;
+    case ATTACH:
+      back.attach(u32[i + 2] as number, (u32[i + 3] as number) - 1);
+      break;
+    case IP: {
+      const sLen = u8[pos + 40] as number;
+      const dLen = u8[pos + 41 + sLen] as number;
+      back.ipPacket(
+        f64[j + 1] as number,
+        latin1(u8, pos + 41, sLen),
+        f64[j + 2] as number,
+        latin1(u8, pos + 42 + sLen, dLen),
+        f64[j + 3] as number,
+        u32[i + 8] as number,
+        u32[i + 9] as number,
+      );
+      break;
+    }
+    case ARP:
+      back.arp(
+        u32[i + 2] as number,
+        f64[j + 3] as number,
+        u32[i + 3] as number,
+        f64[j + 4] as number,
+        u32[i + 4] as number,
+        f64[j + 5] as number,
+        u32[i + 5] as number,
+        u32[i + 12] as number,
+      );
+      break;
+    case L2: {
+      const nLen = u8[pos + 48] as number;
+      back.l2(
+        (u32[i + 2] as number) - 1,
+        latin1(u8, pos + 49, nLen),
+        f64[j + 2] as number,
+        f64[j + 3] as number,
+        f64[j + 4] as number,
+        u32[i + 3] as number,
+        u32[i + 10] as number,
+        u8,
+        pos + align4(49 + nLen),
+        u32[i + 11] as number,
+      );
+      break;
+    }
+    case PROGRESS:
+      if (st.onProgress) {
+        const total = f64[j + 2] as number;
+        st.onProgress({
+          bytesRead: f64[j + 1] as number,
+          totalBytes: total < 0 ? null : total,
+          packets: f64[j + 3] as number,
+        });
+      }
+      break;
+    case PAD:
+      break;
+    default:
+      throw new Error(`ring: unknown record type ${type} at ${pos}`);
+  }
+}
+
+/**
+ * The input area: `slots` chunk buffers in one SharedArrayBuffer, handed to readCapture as its
+ * chunk pool, so that the writer can pass packet bytes by offset. A buffer is handed out again
+ * only when the reader has finished every record written up to the end of its last parse.
+ */
+export class SharedChunks implements ChunkPool {
+  private readonly chunk: number;
+  private readonly slots: number;
+  /** Per slot: the writer's position when its chunk was parsed; NaN while out or never used. */
+  private readonly parsedAt: Float64Array;
+  private handed = 0;
+
+  constructor(
+    readonly input: SharedArrayBuffer,
+    chunkBytes: number,
+    private readonly ring: RingWriter,
+  ) {
+    this.chunk = chunkBytes;
+    this.slots = Math.floor(input.byteLength / chunkBytes);
+    // Two are out at a time (one parsed, one read): a third lets the reader lag a chunk.
+    if (this.slots < 3) throw new Error('the input area needs room for three chunks');
+    this.parsedAt = new Float64Array(this.slots).fill(Number.POSITIVE_INFINITY);
+  }
+
+  next(): Uint8Array {
+    const slot = this.handed++ % this.slots;
+    const at = this.parsedAt[slot] as number;
+    if (Number.isNaN(at)) throw new Error('input area: a chunk buffer was handed out twice');
+    // Records written while that chunk was parsed lie before `at`: the reader must be past them.
+    if (at !== Number.POSITIVE_INFINITY) this.ring.waitForReader((this.ring.position - at) | 0);
+    this.parsedAt[slot] = Number.NaN;
+    return new Uint8Array(this.input, slot * this.chunk, this.chunk);
+  }
+
+  parsed(buf: Uint8Array): void {
+    this.parsedAt[Math.floor(buf.byteOffset / this.chunk)] = this.ring.position;
   }
 }
