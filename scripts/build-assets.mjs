@@ -4,10 +4,11 @@
 // resolving hundreds of modules (Kysely alone is 280 files). It is CommonJS so that bin/plantwarden.js
 // can load it through vm.Script with V8's code cache (Node 20 has no code cache for ES modules);
 // (3) that code cache, written by one run of the CLI; (4) the capture-reading worker of the
-// parallel pipeline (src/engine/front-worker.ts) bundled next to it, where the CLI's
-// `new URL('./front-worker.js', import.meta.url)` finds it.
+// parallel pipeline (src/engine/front-worker-run.ts) bundled next to it as dist/front-worker.cjs,
+// with its loader (src/engine/front-worker-loader.ts) as dist/front-worker.js, where the CLI's
+// `new URL('./front-worker.js', import.meta.url)` finds it, and its own code cache.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -32,33 +33,40 @@ const common = {
   },
   logLevel: 'warning',
 };
-await build({
+/** CommonJS for vm.Script (bin/plantwarden.js, the worker's loader). */
+const cjs = {
   ...common,
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/plantwarden.cjs',
   format: 'cjs',
   // import.meta.url has no CommonJS equivalent: the bundle's own file URL stands in.
   define: { 'import.meta.url': '__pwImportMetaUrl' },
   banner: { js: "const __pwImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // vm.Script has no loader for import(): dynamic imports of external packages become require().
   supported: { 'dynamic-import': false },
-});
-await build({ ...common, entryPoints: ['dist/src/engine/front-worker.js'], outfile: 'dist/front-worker.js' });
+};
+await build({ ...cjs, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/plantwarden.cjs' });
+await build({ ...cjs, entryPoints: ['dist/src/engine/front-worker-run.js'], outfile: 'dist/front-worker.cjs' });
+copyFileSync('dist/src/engine/front-worker-loader.js', 'dist/front-worker.js');
 
-// The code cache holds what one run compiled: analysing a small demo capture compiles the
-// analysis path as well as the start-up code. Without a cache the CLI works the same, only its
-// start is slower. (The reader thread's bundle loads as a plain ES module, without a cache.)
+// The code caches hold what one run compiled: analysing a small demo capture on two threads
+// compiles the analysis path as well as the start-up code, in the CLI and in the reader thread.
+// Without a cache the CLI works the same, only its start is slower.
 const tmp = mkdtempSync(join(tmpdir(), 'pw-build-'));
 try {
   const { writePlantCapture } = await import('../dist/src/demo/plant.js');
   const capture = join(tmp, 'warm.pcap');
   await writePlantCapture(capture, { packets: 5000 });
-  execFileSync(process.execPath, ['bin/plantwarden.js', 'analyze', capture, '--db', join(tmp, 'warm.db'), '-q'], {
-    env: { ...process.env, PLANTWARDEN_WRITE_CODE_CACHE: '1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    ['bin/plantwarden.js', 'analyze', capture, '--db', join(tmp, 'warm.db'), '--threads', '2', '-q'],
+    {
+      env: { ...process.env, PLANTWARDEN_WRITE_CODE_CACHE: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 } catch (err) {
-  console.warn(`build: no code cache for the CLI (${err instanceof Error ? err.message : String(err)})`);
+  console.warn(
+    `build: no code cache for the CLI or its reader thread (${err instanceof Error ? err.message : String(err)})`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
