@@ -4,10 +4,8 @@
 // loading the cached code a few. Without the cache, or when this Node's V8 rejects it, the bundle
 // compiles from source as usual. PLANTWARDEN_WRITE_CODE_CACHE=1 rewrites the cache after the command.
 // It is CommonJS (bin/package.json): Node starts a CommonJS entry ~6 ms sooner than an ES module.
-const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
-const { dirname, join } = require('node:path');
-const vm = require('node:vm');
+const { statSync } = require('node:fs');
+const { join } = require('node:path');
 const { Worker } = require('node:worker_threads');
 
 const dist = join(__dirname, '..', 'dist');
@@ -40,21 +38,13 @@ if (args[0] === 'analyze' && !args.some((a, i) => a === '--threads=1' || (a === 
   }
 }
 
-const file = join(dist, 'plantwarden.cjs');
-const cacheFile = `${file}.cache`;
-const writeCache = process.env.PLANTWARDEN_WRITE_CODE_CACHE === '1';
-const cachedData = !writeCache && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-const script = new vm.Script(
-  `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'latin1')}\n})`,
-  { filename: file, ...(cachedData ? { cachedData } : {}) },
-);
-const mod = { exports: {} };
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+// The CLI bundle, with V8's code cache (dist/src/util/code-cache.cjs, from src/util/code-cache.cts).
+const cli = require(join(dist, 'src', 'util', 'code-cache.cjs')).runCachedBundle(join(dist, 'plantwarden.cjs'));
 
-mod.exports.main(process.argv).then(
+cli.exports.main(process.argv).then(
   (code) => {
     process.exitCode = code;
-    if (writeCache) writeFileSync(cacheFile, script.createCachedData());
+    cli.saveCache();
   },
   (err) => {
     process.stderr.write(`plantwarden: ${err instanceof Error ? err.message : String(err)}\n`);

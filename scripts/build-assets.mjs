@@ -5,10 +5,10 @@
 // can load it through vm.Script with V8's code cache (Node 20 has no code cache for ES modules);
 // (3) that code cache, written by one run of the CLI; (4) the capture-reading worker of the
 // parallel pipeline (src/engine/front-worker-run.ts) bundled next to it as dist/front-worker.cjs,
-// with its loader (src/engine/front-worker-loader.ts) as dist/front-worker.js, where the CLI's
+// with its loader (src/engine/front-worker-loader.ts) bundled as dist/front-worker.js, where the CLI's
 // `new URL('./front-worker.js', import.meta.url)` finds it, and its own code cache.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -45,7 +45,7 @@ const cjs = {
 };
 await build({ ...cjs, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/plantwarden.cjs' });
 await build({ ...cjs, entryPoints: ['dist/src/engine/front-worker-run.js'], outfile: 'dist/front-worker.cjs' });
-copyFileSync('dist/src/engine/front-worker-loader.js', 'dist/front-worker.js');
+await build({ ...common, entryPoints: ['dist/src/engine/front-worker-loader.js'], outfile: 'dist/front-worker.js' });
 
 // The code caches hold what one run compiled: analysing a small demo capture on two threads
 // compiles the analysis path as well as the start-up code, in the CLI and in the reader thread.

@@ -73,22 +73,33 @@ const readResponse = [0x00, 0x08, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x00
 const PLC_MAC = '00:80:f4:01:02:03'; // Schneider (Telemecanique) OUI
 const HMI_MAC = '00:0c:29:aa:bb:cc';
 
-test('a Modbus session yields a controller with its identity, a client, a link with operations', () => {
-  const packets = tcpConversation({
+/** The HMI (10.10.1.20) talking Modbus/TCP to the PLC (10.10.1.10), from T0. */
+function hmiPollsPlc(
+  exchanges: Parameters<typeof tcpConversation>[0]['exchanges'],
+  vlan?: number,
+): ReturnType<typeof tcpConversation> {
+  return tcpConversation({
     clientMac: HMI_MAC,
     serverMac: PLC_MAC,
     clientIp: '10.10.1.20',
     serverIp: '10.10.1.10',
     clientPort: 49152,
     serverPort: 502,
-    exchanges: [
+    exchanges,
+    startUs: T0,
+    ...(vlan !== undefined ? { vlan } : {}),
+  });
+}
+
+test('a Modbus session yields a controller with its identity, a client, a link with operations', () => {
+  const packets = hmiPollsPlc(
+    [
       { request: deviceIdRequest, response: deviceIdResponse },
       { request: readRequest, response: readResponse },
       { request: readRequest, response: readResponse },
     ],
-    startUs: T0,
-    vlan: 20,
-  });
+    20,
+  );
   const { inv, observations, repeats, pipe } = run(packets);
   const tx = observations.filter((o) => o.kind === 'transaction');
   assert.equal(tx.length, 3);
@@ -126,20 +137,8 @@ test('a Modbus session yields a controller with its identity, a client, a link w
 });
 
 test('repeatOps: repeated transactions of other op classes skip the observer, and still count on the link', () => {
-  const packets = tcpConversation({
-    clientMac: HMI_MAC,
-    serverMac: PLC_MAC,
-    clientIp: '10.10.1.20',
-    serverIp: '10.10.1.10',
-    clientPort: 49152,
-    serverPort: 502,
-    exchanges: [
-      { request: readRequest, response: readResponse },
-      { request: readRequest, response: readResponse },
-      { request: readRequest, response: readResponse },
-    ],
-    startUs: T0,
-  });
+  const read = { request: readRequest, response: readResponse };
+  const packets = hmiPollsPlc([read, read, read]);
   const all = run(packets);
   assert.equal(all.observations.filter((o) => o.kind === 'transaction').length, 3);
   const writesOnly = run(packets, new Set(['write']));

@@ -382,8 +382,8 @@ function readFlow(u8: Uint8Array, u32: Uint32Array, f64: Float64Array, pos: numb
     id: f64[j + 2] as number,
     ipVersion: u8[pos + 24] === 6 ? 6 : 4,
     proto: u8[pos + 25] as number,
-    clientIp: latin1(u8, pos + FLOW_STR + 1, cLen),
-    serverIp: latin1(u8, pos + FLOW_STR + 2 + cLen, sLen),
+    clientIp: readStr(u8, pos + FLOW_STR + 1, cLen),
+    serverIp: readStr(u8, pos + FLOW_STR + 2 + cLen, sLen),
     clientIp4: u32[i + 10] as number,
     serverIp4: u32[i + 11] as number,
     clientPort: u32[i + 8] as number,
@@ -404,7 +404,8 @@ function readFlow(u8: Uint8Array, u32: Uint32Array, f64: Float64Array, pos: numb
   };
 }
 
-function latin1(u8: Uint8Array, pos: number, len: number): string {
+/** The string `str` wrote (exact, unlike bytes/reader.ts latin1, which cleans wire text). */
+function readStr(u8: Uint8Array, pos: number, len: number): string {
   let s = '';
   for (let i = 0; i < len; i++) s += String.fromCharCode(u8[pos + i] as number);
   return s;
@@ -478,8 +479,8 @@ function release(ctrl: Int32Array, r: number): void {
 }
 
 /**
- * Delivers the records in [r, w) and returns w. Stream data, nearly every record, is handled
- * here; the rest in `other`. Keeping this loop small keeps V8's optimised code for it small: it
+ * Delivers the records in [r, w) and returns w. Stream and UDP data, nearly every record, are
+ * handled here; the rest in `other`. Keeping this loop small keeps V8's optimised code for it small: it
  * is compiled again whenever a path it inlined meets a case it has not seen, and every record
  * type is such a case the first time it comes.
  */
@@ -490,18 +491,19 @@ function drain(st: ReaderState, r: number, w: number): number {
     const pos = r & mask;
     const i = pos >> 2;
     const size = u32[i] as number;
-    if (u8[pos + 4] === DATA) {
+    const type = u8[pos + 4];
+    if (type === DATA || type === UDP) {
+      const slot = u32[i + 2] as number;
+      const dir = u8[pos + 5] as Direction;
+      const ts = f64[(pos >> 3) + 3] as number;
       const inInput = u8[pos + 6] === IN_INPUT;
-      back.streamData(
-        u32[i + 2] as number,
-        u8[pos + 5] as Direction,
-        f64[(pos >> 3) + 3] as number,
-        inInput ? inU8 : u8,
-        inInput ? (u32[i + 4] as number) : pos + SEG_HDR,
-        u32[i + 5] as number,
-      );
+      const buf = inInput ? inU8 : u8;
+      const off = inInput ? (u32[i + 4] as number) : pos + SEG_HDR;
+      const len = u32[i + 5] as number;
+      if (type === DATA) back.streamData(slot, dir, ts, buf, off, len);
+      else back.udp(slot, dir, ts, buf, off, len);
     } else {
-      other(st, pos);
+      other(st, pos, type as number);
     }
     r = (r + size) | 0;
     released += size;
@@ -513,25 +515,12 @@ function drain(st: ReaderState, r: number, w: number): number {
   return r;
 }
 
-/** Every record but stream data (see drain). */
-function other(st: ReaderState, pos: number): void {
+/** Every record but stream and UDP data (see drain). */
+function other(st: ReaderState, pos: number, type: number): void {
   const { u8, u32, f64, back } = st;
   const i = pos >> 2;
   const j = pos >> 3;
-  const type = u8[pos + 4];
   switch (type) {
-    case UDP: {
-      const inInput = u8[pos + 6] === IN_INPUT;
-      back.udp(
-        u32[i + 2] as number,
-        u8[pos + 5] as Direction,
-        f64[j + 3] as number,
-        inInput ? st.inU8 : u8,
-        inInput ? (u32[i + 4] as number) : pos + SEG_HDR,
-        u32[i + 5] as number,
-      );
-      break;
-    }
     case GAP:
       back.streamGap(u32[i + 2] as number, u8[pos + 5] as Direction, f64[j + 2] as number, f64[j + 3] as number);
       break;
@@ -549,9 +538,9 @@ function other(st: ReaderState, pos: number): void {
       const dLen = u8[pos + 41 + sLen] as number;
       back.ipPacket(
         f64[j + 1] as number,
-        latin1(u8, pos + 41, sLen),
+        readStr(u8, pos + 41, sLen),
         f64[j + 2] as number,
-        latin1(u8, pos + 42 + sLen, dLen),
+        readStr(u8, pos + 42 + sLen, dLen),
         f64[j + 3] as number,
         u32[i + 8] as number,
         u32[i + 9] as number,
@@ -574,7 +563,7 @@ function other(st: ReaderState, pos: number): void {
       const nLen = u8[pos + 48] as number;
       back.l2(
         (u32[i + 2] as number) - 1,
-        latin1(u8, pos + 49, nLen),
+        readStr(u8, pos + 49, nLen),
         f64[j + 2] as number,
         f64[j + 3] as number,
         f64[j + 4] as number,
