@@ -1,25 +1,38 @@
 /**
- * Unsigned integers from bytes, in either byte order, with plain element loads. The capture
- * parsers' hot loops use these instead of a DataView: their chunks may live in shared memory
- * (the two-thread pipeline reads into it, engine/ring.ts), where V8's DataView reads are several
- * times slower than element loads. Callers check bounds.
+ * Integers from bytes, with plain element loads: the one place for them. Hot loops use these
+ * rather than a DataView, which V8 makes several times slower when the bytes live in shared
+ * memory (the two-thread pipeline reads captures into it, engine/ring.ts). Callers check bounds.
  */
-export function u32(buf: Uint8Array, off: number, le: boolean): number {
-  return le
-    ? ((buf[off] as number) |
-        ((buf[off + 1] as number) << 8) |
-        ((buf[off + 2] as number) << 16) |
-        ((buf[off + 3] as number) << 24)) >>>
-        0
-    : (((buf[off] as number) << 24) |
-        ((buf[off + 1] as number) << 16) |
-        ((buf[off + 2] as number) << 8) |
-        (buf[off + 3] as number)) >>>
-        0;
+export function u16le(b: Uint8Array, o: number): number {
+  return (b[o] as number) | ((b[o + 1] as number) << 8);
 }
 
-export function u16(buf: Uint8Array, off: number, le: boolean): number {
-  return le
-    ? (buf[off] as number) | ((buf[off + 1] as number) << 8)
-    : ((buf[off] as number) << 8) | (buf[off + 1] as number);
+export function u16be(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 8) | (b[o + 1] as number);
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (
+    ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0
+  );
+}
+
+export function u32be(b: Uint8Array, o: number): number {
+  return (
+    (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0
+  );
+}
+
+/** A big-endian word as a signed 32-bit integer (hash keys: they stay small integers in V8). */
+export function i32be(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number);
+}
+
+/** Byte order known only at run time (capture file headers). */
+export function u16(b: Uint8Array, o: number, le: boolean): number {
+  return le ? u16le(b, o) : u16be(b, o);
+}
+
+export function u32(b: Uint8Array, o: number, le: boolean): number {
+  return le ? u32le(b, o) : u32be(b, o);
 }

@@ -1,4 +1,5 @@
 import { LIMITS } from '../bytes/errors.js';
+import { u32be } from '../bytes/words.js';
 import { LinkType } from '../capture/types.js';
 import { macFromBytes } from '../util/net.js';
 import { type FragmentOptions, IpFragments } from './ip-fragments.js';
@@ -283,9 +284,9 @@ export class Decoder {
     }
     out.arpOp = (buf[p + 6]! << 8) | buf[p + 7]!;
     out.arpSenderMac = macFromBytes(buf, p + 8);
-    out.arpSenderIp = rd32u(buf, p + 14);
+    out.arpSenderIp = u32be(buf, p + 14);
     out.arpTargetMac = macFromBytes(buf, p + 18);
-    out.arpTargetIp = rd32u(buf, p + 24);
+    out.arpTargetIp = u32be(buf, p + 24);
     out.layers |= Layer.ARP;
   }
 
@@ -352,7 +353,7 @@ export class Decoder {
       this.short('loopback-truncated', 'len', end - off);
       return;
     }
-    const be = rd32u(buf, off);
+    const be = u32be(buf, off);
     const le = (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16) | (buf[off + 3]! << 24)) >>> 0;
     const af = linkType === LinkType.LOOP || be < le ? be : le;
     if (af === 2) {
@@ -401,8 +402,8 @@ export class Decoder {
     out.ttl = buf[p + 8]!;
     const proto = buf[p + 9]!;
     out.ipProto = proto;
-    out.src4 = rd32u(buf, p + 12);
-    out.dst4 = rd32u(buf, p + 16);
+    out.src4 = u32be(buf, p + 12);
+    out.dst4 = u32be(buf, p + 16);
     out.layers |= Layer.IP;
     if (out.etherType === 0) out.etherType = EtherType.IPV4;
     let l3end = p + total;
@@ -517,7 +518,7 @@ export class Decoder {
         }
         out.ipProto = 44;
         if (this.l3Cut) return;
-        const id = rd32u(buf, p + 4);
+        const id = u32be(buf, p + 4);
         const r = this.fragments.add6(out.src6, out.dst6, id, next, fragOff, more, buf, p + 8, end - p - 8, this.ts);
         if (r === null) return;
         out.reassembled = true;
@@ -566,8 +567,8 @@ export class Decoder {
     }
     out.srcPort = (buf[p]! << 8) | buf[p + 1]!;
     out.dstPort = (buf[p + 2]! << 8) | buf[p + 3]!;
-    out.seq = rd32u(buf, p + 4);
-    out.ack = rd32u(buf, p + 8);
+    out.seq = u32be(buf, p + 4);
+    out.ack = u32be(buf, p + 8);
     out.tcpFlags = buf[p + 13]!;
     out.window = (buf[p + 14]! << 8) | buf[p + 15]!;
     out.layers |= Layer.L4;
@@ -618,8 +619,4 @@ export class Decoder {
     out.payloadOff = p;
     out.payloadLen = end > p ? end - p : 0;
   }
-}
-
-function rd32u(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }

@@ -1,3 +1,4 @@
+import { i32be } from '../bytes/words.js';
 import { ip4ToString, ip6ToString } from '../util/net.js';
 import { IpProto, Layer, type PacketInfo, TcpFlag } from './packet-info.js';
 
@@ -162,10 +163,6 @@ function defaultIsServerPort(_proto: number, port: number): boolean {
   return port < 1024;
 }
 
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]! | 0;
-}
-
 function endpointHash(a0: number, a1: number, a2: number, a3: number, port: number): number {
   let h = Math.imul(a0 ^ 0x2545f491, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 15) ^ a1, 0x85ebca6b);
@@ -244,14 +241,14 @@ export class FlowTable {
     if (v6) {
       const s = p.src6;
       const d = p.dst6;
-      this.k0 = rd32(s, 0);
-      this.k1 = rd32(s, 4);
-      this.k2 = rd32(s, 8);
-      this.k3 = rd32(s, 12);
-      this.m0 = rd32(d, 0);
-      this.m1 = rd32(d, 4);
-      this.m2 = rd32(d, 8);
-      this.m3 = rd32(d, 12);
+      this.k0 = i32be(s, 0);
+      this.k1 = i32be(s, 4);
+      this.k2 = i32be(s, 8);
+      this.k3 = i32be(s, 12);
+      this.m0 = i32be(d, 0);
+      this.m1 = i32be(d, 4);
+      this.m2 = i32be(d, 8);
+      this.m3 = i32be(d, 12);
     } else {
       this.k0 = p.src4 | 0;
       this.m0 = p.dst4 | 0;

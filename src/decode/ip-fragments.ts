@@ -1,4 +1,5 @@
 import { LIMITS } from '../bytes/errors.js';
+import { i32be } from '../bytes/words.js';
 
 /**
  * IPv4 and IPv6 fragment reassembly with bounded memory.
@@ -144,14 +145,14 @@ export class IpFragments {
     len: number,
     tsUs: number,
   ): Uint8Array | null {
-    const a0 = rd32(src, 0);
-    const a1 = rd32(src, 4);
-    const a2 = rd32(src, 8);
-    const a3 = rd32(src, 12);
-    const b0 = rd32(dst, 0);
-    const b1 = rd32(dst, 4);
-    const b2 = rd32(dst, 8);
-    const b3 = rd32(dst, 12);
+    const a0 = i32be(src, 0);
+    const a1 = i32be(src, 4);
+    const a2 = i32be(src, 8);
+    const a3 = i32be(src, 12);
+    const b0 = i32be(dst, 0);
+    const b1 = i32be(dst, 4);
+    const b2 = i32be(dst, 8);
+    const b3 = i32be(dst, 12);
     const h = mix(mix(mix(mix(mix(mix(mix(mix(mix(6, a0), a1), a2), a3), b0), b1), b2), b3), id);
     let d = this.table.get(h) ?? null;
     while (
@@ -348,10 +349,4 @@ function coveredBytes(d: Datagram): number {
   let n = 0;
   for (let i = 0; i < d.ranges.length; i += 2) n += (d.ranges[i + 1] as number) - (d.ranges[i] as number);
   return n;
-}
-
-function rd32(b: Uint8Array, o: number): number {
-  return (
-    ((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number) | 0
-  );
 }

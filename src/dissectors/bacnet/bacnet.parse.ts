@@ -1,5 +1,6 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { latin1 } from '../../bytes/reader.js';
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   BVLC_HEADER_LEN,
   BVLC_TYPE_IP,
@@ -122,10 +123,6 @@ export function resetFrame(f: Frame): void {
   f.reason = -1;
   f.dataOff = 0;
   f.dataEnd = 0;
-}
-
-function u16(buf: Uint8Array, off: number): number {
-  return ((buf[off] as number) << 8) | (buf[off + 1] as number);
 }
 
 /** True when a BACnet/IP BVLC header plausibly starts at `off` (probe). */

@@ -1,3 +1,4 @@
+import { u32be as u32 } from '../../bytes/words.js';
 import { BOOTP_HEADER_LEN, MAGIC_COOKIE, MAX_OPTIONS, Opt } from './dhcp.consts.js';
 
 /**
@@ -119,16 +120,6 @@ export function resetDhcpMessage(m: DhcpMessage): void {
   m.fqdnOff = 0;
   m.fqdnLen = -1;
   m.fqdnFlags = 0;
-}
-
-export function u32(buf: Uint8Array, off: number): number {
-  return (
-    (((buf[off] as number) << 24) |
-      ((buf[off + 1] as number) << 16) |
-      ((buf[off + 2] as number) << 8) |
-      (buf[off + 3] as number)) >>>
-    0
-  );
 }
 
 /** True when a BOOTP/DHCP message plausibly starts at `off` (op 1/2, htype <= 40, hlen <= 16, cookie). */

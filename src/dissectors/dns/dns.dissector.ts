@@ -1,3 +1,4 @@
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   createTransaction,
   type IdentityFact,
@@ -29,7 +30,6 @@ import {
   reverseName,
   text,
   txtPairs,
-  u16,
 } from './dns.parse.js';
 
 /** Queries waiting for their answer per flow; beyond this the oldest becomes 'no-response'. */

@@ -1,3 +1,4 @@
+import { u16be as u16 } from '../../bytes/words.js';
 import { HEADER_LEN, MAX_LABEL, MAX_NAME, MAX_POINTERS } from './dns.consts.js';
 
 /**
@@ -52,10 +53,6 @@ export function newDnsHeader(): DnsHeader {
     ns: 0,
     ar: 0,
   };
-}
-
-export function u16(b: Uint8Array, o: number): number {
-  return ((b[o] as number) << 8) | (b[o + 1] as number);
 }
 
 export function parseHeader(buf: Uint8Array, off: number, len: number, h: DnsHeader): DnsParseError | null {

@@ -1,3 +1,4 @@
+import { u16le, u32le } from '../../bytes/words.js';
 import {
   createTransaction,
   type Direction,
@@ -56,8 +57,6 @@ import {
   parsePcccRequest,
   parseUnconnectedSend,
   plausibleHeader,
-  readU16le,
-  readU32le,
   senderContextHex,
 } from './enip.parse.js';
 
@@ -170,10 +169,10 @@ export const enipDissector: Dissector<EnipState> = {
     if (dir !== 0) return 'no-match';
     if (len < ENCAP_HEADER_LEN) return len >= 2 && buf[off + 1] !== 0 ? 'no-match' : 'need-more';
     if (!plausibleHeader(buf, off, len)) return 'no-match';
-    const cmd = readU16le(buf, off);
-    const length = readU16le(buf, off + 2);
-    if (readU32le(buf, off + 8) !== 0 || len !== ENCAP_HEADER_LEN + length) return 'no-match';
-    if (cmd === Cmd.REGISTER_SESSION) return length === 4 && readU16le(buf, off + 24) === 1 ? 'match' : 'no-match';
+    const cmd = u16le(buf, off);
+    const length = u16le(buf, off + 2);
+    if (u32le(buf, off + 8) !== 0 || len !== ENCAP_HEADER_LEN + length) return 'no-match';
+    if (cmd === Cmd.REGISTER_SESSION) return length === 4 && u16le(buf, off + 24) === 1 ? 'match' : 'no-match';
     if (cmd === Cmd.LIST_IDENTITY || cmd === Cmd.LIST_SERVICES || cmd === Cmd.LIST_INTERFACES) {
       return length === 0 ? 'match' : 'no-match';
     }
@@ -318,7 +317,7 @@ function onMessage(s: EnipState, buf: Uint8Array, pos: number, ctx: DissectConte
     }
     const detail: Record<string, string | number | boolean> = { session: hexN(hdr.session, 8) };
     if (hdr.ctxLo !== 0 || hdr.ctxHi !== 0) detail.senderContext = senderContextHex(buf, pos);
-    if (cmd === Cmd.REGISTER_SESSION && dataLen >= 2) detail.protocolVersion = readU16le(buf, dataOff);
+    if (cmd === Cmd.REGISTER_SESSION && dataLen >= 2) detail.protocolVersion = u16le(buf, dataOff);
     // UnRegisterSession, IndicateStatus and Cancel have no reply (V2 §2-4).
     const oneWay = cmd === Cmd.UNREGISTER_SESSION || cmd === Cmd.INDICATE_STATUS || cmd === Cmd.CANCEL;
     const tx = newTx(ctx, commandName(cmd), cmd, commandOp(cmd), 'no-response', detail);
@@ -379,12 +378,12 @@ function onCipRequest(
   if (cmd === Cmd.SEND_UNIT_DATA) {
     const addr = findItem(cpf, Item.CONNECTED_ADDRESS);
     const data = findItem(cpf, Item.CONNECTED_DATA);
-    if (addr && addr.len >= 4) connId = readU32le(buf, addr.off);
+    if (addr && addr.len >= 4) connId = u32le(buf, addr.off);
     if (!data || data.len < 2) {
       ctx.anomaly('enip-cpf-missing-item', `${what}: no connected data item`);
       return;
     }
-    seq = readU16le(buf, data.off);
+    seq = u16le(buf, data.off);
     msgOff = data.off + 2;
     msgLen = data.len - 2;
   } else {
@@ -608,12 +607,12 @@ function buildRequest(
   }
   if ((service === Svc.READ_TAG || service === Svc.READ_TAG_FRAGMENTED) && tx.op === 'read' && dLen >= 2) {
     // Read Tag [Fragmented]: element count u16 (1756-PM020).
-    tx.quantity = readU16le(buf, dOff);
+    tx.quantity = u16le(buf, dOff);
   } else if ((service === Svc.WRITE_TAG || service === Svc.WRITE_TAG_FRAGMENTED) && tx.op === 'write' && dLen >= 4) {
     // Write Tag [Fragmented]: data type u16 (+ pad/len for structures), element count u16.
-    const type = readU16le(buf, dOff);
+    const type = u16le(buf, dOff);
     const cOff = type === 0x02a0 ? dOff + 4 : dOff + 2;
-    if (cOff + 2 <= dOff + dLen) tx.quantity = readU16le(buf, cOff);
+    if (cOff + 2 <= dOff + dLen) tx.quantity = u16le(buf, cOff);
   }
   return node;
 }
@@ -658,7 +657,7 @@ function onReply(
   if (isCip && encapStatus === 0 && cpfOf(buf, dataOff, dataLen, ctx, what)) {
     const item = findItem(cpf, cmd === Cmd.SEND_UNIT_DATA ? Item.CONNECTED_DATA : Item.UNCONNECTED_DATA);
     if (item && cmd === Cmd.SEND_UNIT_DATA && item.len >= 2) {
-      seq = readU16le(buf, item.off);
+      seq = u16le(buf, item.off);
       msgOff = item.off + 2;
       msgLen = item.len - 2;
     } else if (item && cmd === Cmd.SEND_RR_DATA) {
@@ -930,5 +929,5 @@ function onListServices(n: Node, buf: Uint8Array, off: number, len: number): voi
   const item = findItem(cpf, Item.LIST_SERVICES);
   if (!item || item.len < 4) return;
   const d = n.tx.detail as Record<string, string | number | boolean>;
-  d.capabilityFlags = hexN(readU16le(buf, item.off + 2), 4);
+  d.capabilityFlags = hexN(u16le(buf, item.off + 2), 4);
 }

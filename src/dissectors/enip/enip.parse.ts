@@ -1,5 +1,6 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { latin1 } from '../../bytes/reader.js';
+import { u16le as u16, u32le as u32 } from '../../bytes/words.js';
 import {
   ENCAP_HEADER_LEN,
   Item,
@@ -44,17 +45,6 @@ export type EnipParseError =
   | 'enip-identity-truncated'
   | 'enip-io-truncated'
   | 'enip-io-no-sequenced-address';
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o] as number) | ((b[o + 1] as number) << 8);
-}
-function u32(b: Uint8Array, o: number): number {
-  return (
-    ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0
-  );
-}
-
-export { u16 as readU16le, u32 as readU32le };
 
 /**
  * Encapsulation header (V2 §2-3.1), 24 bytes, little-endian:

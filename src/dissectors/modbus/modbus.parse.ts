@@ -1,5 +1,6 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { latin1 } from '../../bytes/reader.js';
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   EXCEPTION_BIT,
   Fn,
@@ -144,10 +145,6 @@ export function resetPdu(p: Pdu): void {
   p.objectId = -1;
   p.dataOff = 0;
   p.dataLen = 0;
-}
-
-function u16(buf: Uint8Array, off: number): number {
-  return ((buf[off] as number) << 8) | (buf[off + 1] as number);
 }
 
 /** Fixed-size PDU: `need` bytes after the function code. */

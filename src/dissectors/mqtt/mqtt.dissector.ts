@@ -1,3 +1,4 @@
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   type CredentialObservation,
   createTransaction,
@@ -165,10 +166,6 @@ function answer(tx: TransactionObservation, ctx: DissectContext, failed: string 
   if (failed !== null) tx.exception = failed;
   tx.rttUs = ctx.tsUs - tx.ts;
   ctx.emit(tx);
-}
-
-function u16(buf: Uint8Array, off: number): number {
-  return ((buf[off] as number) << 8) | (buf[off + 1] as number);
 }
 
 function onPacket(

@@ -1,3 +1,4 @@
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   createTransaction,
   type IdentityFact,
@@ -17,7 +18,6 @@ import {
   parseHeader,
   readName,
   readRecord,
-  u16,
 } from '../dns/dns.parse.js';
 import { NB, NBSTAT, opcodeName, rcodeName, suffixName, suffixTag } from './nbns.consts.js';
 import { decodeNbName, type NbName, parseNodeStatus } from './nbns.parse.js';

@@ -1,3 +1,4 @@
+import { u16le as le16 } from '../../bytes/words.js';
 /**
  * Pure NetBIOS parsers (RFC 1002): first-level name decoding, node status name lists, and the
  * datagram service header with the browser announcement it carries ([MS-BRWS]). The name
@@ -155,10 +156,6 @@ export interface Announcement {
   osMinor: number;
   serverType: number;
   comment: string;
-}
-
-function le16(b: Uint8Array, o: number): number {
-  return (b[o] as number) | ((b[o + 1] as number) << 8);
 }
 
 function cstr(buf: Uint8Array, p: number, end: number, max: number): string {

@@ -1,3 +1,4 @@
+import { u16be as u16, u32be as u32 } from '../../bytes/words.js';
 import { CONTROL_HEADER_LEN, MAX_EXTENSIONS, Mode, NTP_HEADER_LEN, PRIVATE_HEADER_LEN } from './ntp.consts.js';
 
 /**
@@ -95,14 +96,6 @@ export function resetNtpPacket(p: NtpPacket): void {
   p.nItems = -1;
 }
 
-function u16(b: Uint8Array, o: number): number {
-  return ((b[o] as number) << 8) | (b[o + 1] as number);
-}
-function u32(b: Uint8Array, o: number): number {
-  return (
-    (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0
-  );
-}
 function i8(v: number): number {
   return v > 127 ? v - 256 : v;
 }

@@ -1,3 +1,4 @@
+import { u16be as u16 } from '../../bytes/words.js';
 import { FrameId, Opt, Service } from './profinet.consts.js';
 
 /**
@@ -62,10 +63,6 @@ export function newDcpHeader(): DcpHeader {
     blocksOff: 0,
     blocksLen: 0,
   };
-}
-
-function u16(buf: Uint8Array, off: number): number {
-  return ((buf[off] as number) << 8) | (buf[off + 1] as number);
 }
 
 /** Reads the DCP header at `off` (the FrameID). Fields read are filled even on error. */

@@ -1,4 +1,5 @@
 import { hex } from '../../bytes/reader.js';
+import { u16le, u32le } from '../../bytes/words.js';
 import {
   type CredentialObservation,
   createTransaction,
@@ -35,8 +36,6 @@ import {
   parseNtlmssp,
   readString,
   str,
-  u16le,
-  u32le,
   utf16le,
 } from './smb.parse.js';
 

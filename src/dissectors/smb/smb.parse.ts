@@ -1,19 +1,11 @@
 import { LIMITS } from '../../bytes/errors.js';
+import { u16le, u32le } from '../../bytes/words.js';
 import { MAX_AV_PAIRS, NTLMSSP_SIGNATURE, Ntlm } from './smb.consts.js';
 
 /**
  * Pure SMB helpers: NetBIOS names (RFC 1001 §14.1), SMB strings, NTLMSSP messages
  * ([MS-NLMP] §2.2.1). Bytes in, values out; nothing throws; offsets are checked.
  */
-
-export function u16le(b: Uint8Array, p: number): number {
-  return (b[p] as number) | ((b[p + 1] as number) << 8);
-}
-export function u32le(b: Uint8Array, p: number): number {
-  return (
-    ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16)) + (b[p + 3] as number) * 0x1000000
-  );
-}
 
 function printable(c: number): string {
   return c < 0x20 || c === 0x7f ? '.' : String.fromCharCode(c);

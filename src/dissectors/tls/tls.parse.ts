@@ -1,5 +1,6 @@
 import { LIMITS } from '../../bytes/errors.js';
 import { hex, latin1 } from '../../bytes/reader.js';
+import { u16be as u16 } from '../../bytes/words.js';
 import {
   ContentType,
   Ext,
@@ -16,9 +17,6 @@ import {
  * code (or null) out. Nothing throws; every length is checked against its container.
  */
 
-function u16(b: Uint8Array, p: number): number {
-  return ((b[p] as number) << 8) | (b[p + 1] as number);
-}
 function u24(b: Uint8Array, p: number): number {
   return ((b[p] as number) << 16) | ((b[p + 1] as number) << 8) | (b[p + 2] as number);
 }

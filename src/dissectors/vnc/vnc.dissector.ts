@@ -1,7 +1,8 @@
+import { u32be } from '../../bytes/words.js';
 import { createTransaction, type IdentityFact } from '../../observations/observation.js';
 import type { DissectContext, Dissector, FlowInfo } from '../contract.js';
 import { SecType, securityTypeName, VERSION_LEN } from './vnc.consts.js';
-import { parseReason, parseServerInit, parseVersion, reason, u32be, versionText } from './vnc.parse.js';
+import { parseReason, parseServerInit, parseVersion, reason, versionText } from './vnc.parse.js';
 
 type ServerPhase = 'version' | 'security' | 'challenge' | 'result' | 'init' | 'done';
 type ClientPhase = 'version' | 'choice' | 'response' | 'init' | 'done';

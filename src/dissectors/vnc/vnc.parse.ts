@@ -1,13 +1,8 @@
 import { latin1 } from '../../bytes/reader.js';
+import { u32be } from '../../bytes/words.js';
 import { MAX_REASON, VERSION_LEN } from './vnc.consts.js';
 
 /** Pure RFB parsers (RFC 6143 §7.1-7.3). Nothing throws; lengths are checked. */
-
-export function u32be(b: Uint8Array, p: number): number {
-  return (
-    (b[p] as number) * 0x1000000 + (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number))
-  );
-}
 
 /**
  * ProtocolVersion (§7.1.1) "RFB xxx.yyy\n": returns the minor version (3.3 -> 3, 3.8 -> 8,
